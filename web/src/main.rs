@@ -1,0 +1,2 @@
+//! The berth web app.
+fn main() {}
