@@ -1,0 +1,358 @@
+//! berth's engines: the one interface ([`Engine`]) through which the mirror and the HTTP API reach
+//! a container engine, and [`connect`], the single place that picks one (`--engine`).
+//!
+//! Implementations: the simulated engine ([`sim`]); the Docker Engine API (`docker`) and the
+//! read-only data-root view (`dir`) plug in here beside it.
+
+pub mod sim;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use berth_core::actions::Action;
+use berth_core::errdefs::{ErrorKind, HasKind};
+use berth_core::events::Event;
+use berth_core::time::Time;
+use berth_core::wait::{StateStatus, WaitCondition};
+use berth_core::Container;
+use futures_util::stream::BoxStream;
+use serde::{Deserialize, Serialize};
+
+/// An error from an engine. [`EngineError::Api`] carries the engine's own status code and
+/// message, which the HTTP API passes through unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    /// The engine answered with an error.
+    #[error("{message}")]
+    Api {
+        /// The engine's HTTP status (404, 409, 400, 500, …).
+        status: u16,
+        /// Its kind, as `errdefs` classifies it.
+        kind: ErrorKind,
+        /// The engine's message, verbatim.
+        message: String,
+    },
+    /// The engine could not be reached (socket gone, daemon down, stream broken).
+    #[error("engine unreachable: {0}")]
+    Connection(String),
+}
+
+impl EngineError {
+    /// An [`EngineError::Api`] of `kind`, with the status the Engine API uses for it.
+    pub fn api(kind: ErrorKind, message: impl Into<String>) -> EngineError {
+        EngineError::Api {
+            status: kind.http_status(),
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// An [`EngineError::Api`] from any core error, keeping its kind and message.
+    pub fn from_core<E: HasKind + fmt::Display>(err: &E) -> EngineError {
+        EngineError::api(err.kind(), err.to_string())
+    }
+
+    /// The engine's `404 No such container: {reference}`.
+    pub fn no_such_container(reference: &str) -> EngineError {
+        EngineError::api(
+            ErrorKind::NotFound,
+            format!("No such container: {reference}"),
+        )
+    }
+
+    /// The HTTP status to answer with: the engine's own, or 502 when it is unreachable.
+    pub fn status(&self) -> u16 {
+        match self {
+            EngineError::Api { status, .. } => *status,
+            EngineError::Connection(_) => 502,
+        }
+    }
+
+    /// Whether the engine said the object does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            EngineError::Api {
+                kind: ErrorKind::NotFound,
+                ..
+            }
+        )
+    }
+}
+
+impl HasKind for EngineError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            EngineError::Api { kind, .. } => *kind,
+            EngineError::Connection(_) => ErrorKind::System,
+        }
+    }
+}
+
+/// What an engine says about itself (`GET /version`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct EngineInfo {
+    /// The product, e.g. `Docker Engine - Community` or `berth simulated engine`.
+    pub name: String,
+    /// The engine's version, e.g. `20.10.24`.
+    pub version: String,
+    /// The API version in use, e.g. `1.41`.
+    pub api_version: String,
+    /// The engine's OS, e.g. `linux`.
+    pub os: String,
+    /// Its architecture, e.g. `amd64`.
+    pub arch: String,
+}
+
+/// Options of an action: the signal of `kill`, the timeout of `stop` and `restart`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ActionOpts {
+    /// `kill?signal=`: a name (`SIGKILL`, `KILL`) or a number; `None` for SIGKILL.
+    pub signal: Option<String>,
+    /// `stop?t=` / `restart?t=`: seconds before the kill; `None` for the container's own
+    /// stop timeout, -1 to wait for ever.
+    pub timeout: Option<i64>,
+}
+
+/// What an accepted operation did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// It was carried out (HTTP 204).
+    Done,
+    /// There was nothing to do: start of a running container, stop of a stopped one (HTTP 304).
+    NotModified,
+}
+
+/// The error part of a wait response (`{"Message": …}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitError {
+    /// Why the container exited with an error, or why the wait gave up.
+    #[serde(rename = "Message")]
+    pub message: String,
+}
+
+/// `POST /containers/{id}/wait`'s answer, in the engine's shape. `Error` is `null` when there
+/// is none, as Engine 20.10 writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitResponse {
+    /// The exit code.
+    #[serde(rename = "StatusCode")]
+    pub status_code: i64,
+    /// The error, if any.
+    #[serde(rename = "Error", default)]
+    pub error: Option<WaitError>,
+}
+
+impl From<StateStatus> for WaitResponse {
+    fn from(s: StateStatus) -> WaitResponse {
+        WaitResponse {
+            status_code: s.exit_code,
+            error: s.error.map(|message| WaitError { message }),
+        }
+    }
+}
+
+/// A stream of engine events; it ends (or yields an error) when the connection breaks.
+pub type EventStream = BoxStream<'static, Result<Event, EngineError>>;
+
+/// A container engine. Object-safe: the server holds an `Arc<dyn Engine>`.
+///
+/// Every method that takes a container takes its full ID (the API resolves names and prefixes
+/// against the mirror first); engines should still accept what their own API accepts.
+#[async_trait]
+pub trait Engine: Send + Sync + 'static {
+    /// `"docker"`, `"sim"` or `"dir"`.
+    fn kind(&self) -> &'static str;
+
+    /// Whether the engine refuses every change (the `dir:` engine).
+    fn read_only(&self) -> bool {
+        false
+    }
+
+    /// The engine's clock: the time its records and events are in, and the "now" status texts
+    /// are rendered at. The system clock for real engines; the virtual clock for the simulation.
+    fn now(&self) -> Time {
+        system_now()
+    }
+
+    /// The engine's version and platform (`GET /version`).
+    async fn version(&self) -> Result<EngineInfo, EngineError>;
+
+    /// Every container, stopped ones included, as full records (what inspect gives).
+    async fn list(&self) -> Result<Vec<Container>, EngineError>;
+
+    /// One container's full record (`GET /containers/{id}/json`).
+    async fn inspect(&self, id: &str) -> Result<Container, EngineError>;
+
+    /// The engine's events from `since` on (`GET /events?since=…`), then live ones. With
+    /// `since` the engine replays what it still holds from that time, so a follower that lists
+    /// first and then subscribes from a little before the list loses nothing.
+    async fn events(&self, since: Option<Time>) -> Result<EventStream, EngineError>;
+
+    /// Carries out `action` on container `id` (start, stop, restart, pause, unpause, kill,
+    /// remove, force-remove).
+    async fn action(
+        &self,
+        id: &str,
+        action: Action,
+        opts: ActionOpts,
+    ) -> Result<Outcome, EngineError>;
+
+    /// Renames container `id` to `new_name` (with or without its slash).
+    async fn rename(&self, id: &str, new_name: &str) -> Result<(), EngineError>;
+
+    /// Waits for `condition` on container `id` (`POST /containers/{id}/wait`).
+    async fn wait(&self, id: &str, condition: WaitCondition)
+        -> Result<WaitResponse, EngineError>;
+}
+
+/// The system clock as a [`Time`].
+pub fn system_now() -> Time {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    Time::from_unix_nanos(nanos)
+}
+
+/// Which engine to use (`--engine`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineSpec {
+    /// Docker when its socket answers within about a second, else the simulation.
+    Auto,
+    /// The Docker Engine API at `--docker-host`.
+    Docker,
+    /// The simulated engine with its demo fleet.
+    Sim,
+    /// A read-only view of a Docker data root.
+    Dir(PathBuf),
+}
+
+/// An `--engine` value that is none of `auto`, `docker`, `sim`, `dir:PATH`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid engine {0:?}: expected auto, docker, sim or dir:PATH")]
+pub struct InvalidEngineSpec(pub String);
+
+impl FromStr for EngineSpec {
+    type Err = InvalidEngineSpec;
+    fn from_str(s: &str) -> Result<EngineSpec, InvalidEngineSpec> {
+        match s {
+            "auto" => Ok(EngineSpec::Auto),
+            "docker" => Ok(EngineSpec::Docker),
+            "sim" => Ok(EngineSpec::Sim),
+            _ => match s.strip_prefix("dir:") {
+                Some(path) if !path.is_empty() => Ok(EngineSpec::Dir(PathBuf::from(path))),
+                _ => Err(InvalidEngineSpec(s.to_owned())),
+            },
+        }
+    }
+}
+
+impl fmt::Display for EngineSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineSpec::Auto => f.write_str("auto"),
+            EngineSpec::Docker => f.write_str("docker"),
+            EngineSpec::Sim => f.write_str("sim"),
+            EngineSpec::Dir(p) => write!(f, "dir:{}", p.display()),
+        }
+    }
+}
+
+/// How to reach the engines [`connect`] may pick.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectOptions {
+    /// The Docker host: `unix:///var/run/docker.sock`, `tcp://host:2375`, …
+    pub docker_host: String,
+    /// How many times faster than real time the simulation runs.
+    pub sim_speed: f64,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> ConnectOptions {
+        ConnectOptions {
+            docker_host: "unix:///var/run/docker.sock".to_owned(),
+            sim_speed: 1.0,
+        }
+    }
+}
+
+/// The engine `spec` names, connected. The only place that picks an engine. For `auto`, the
+/// second value says why the pick was made (printed at start).
+pub async fn connect(
+    spec: &EngineSpec,
+    opts: &ConnectOptions,
+) -> Result<(Arc<dyn Engine>, Option<String>), EngineError> {
+    match spec {
+        EngineSpec::Sim => Ok((sim_engine(opts), None)),
+        EngineSpec::Auto => {
+            // The Docker engine is not part of this build yet; auto falls back to the
+            // simulation and says so.
+            Ok((
+                sim_engine(opts),
+                Some(format!(
+                    "no Docker engine support in this build (wanted {}); using the simulated engine",
+                    opts.docker_host
+                )),
+            ))
+        }
+        EngineSpec::Docker => Err(EngineError::Connection(
+            "docker engine not built yet".to_owned(),
+        )),
+        EngineSpec::Dir(path) => Err(EngineError::Connection(format!(
+            "dir engine not built yet ({})",
+            path.display()
+        ))),
+    }
+}
+
+fn sim_engine(opts: &ConnectOptions) -> Arc<dyn Engine> {
+    Arc::new(sim::SimEngine::demo(opts.sim_speed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_spec_parses_every_form() {
+        assert_eq!("auto".parse(), Ok(EngineSpec::Auto));
+        assert_eq!("docker".parse(), Ok(EngineSpec::Docker));
+        assert_eq!("sim".parse(), Ok(EngineSpec::Sim));
+        assert_eq!(
+            "dir:/var/lib/docker".parse(),
+            Ok(EngineSpec::Dir(PathBuf::from("/var/lib/docker")))
+        );
+        assert!("dir:".parse::<EngineSpec>().is_err());
+        assert!("podman".parse::<EngineSpec>().is_err());
+    }
+
+    #[test]
+    fn wait_response_has_the_engine_shape() {
+        let ok = WaitResponse::from(StateStatus {
+            exit_code: 0,
+            error: None,
+        });
+        assert_eq!(
+            serde_json::to_string(&ok).unwrap_or_default(),
+            r#"{"StatusCode":0,"Error":null}"#
+        );
+        let cancelled = WaitResponse::from(StateStatus::cancelled("context canceled"));
+        assert_eq!(
+            serde_json::to_string(&cancelled).unwrap_or_default(),
+            r#"{"StatusCode":-1,"Error":{"Message":"context canceled"}}"#
+        );
+    }
+
+    #[test]
+    fn errors_keep_the_engine_status() {
+        let e = EngineError::no_such_container("abc");
+        assert_eq!(e.status(), 404);
+        assert!(e.is_not_found());
+        assert_eq!(e.to_string(), "No such container: abc");
+        assert_eq!(EngineError::Connection("gone".into()).status(), 502);
+    }
+}
