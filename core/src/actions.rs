@@ -119,8 +119,16 @@ fn conflict(message: String) -> Refusal {
     }
 }
 
-/// Whether the engine would carry out `action` on `c` now, with Engine 20.10's messages.
+/// Whether the engine would carry out `action` on `c` now, with Engine 20.10's statuses and
+/// messages (recorded in `testdata/engine/errors.json`). The container is named by its ID where a
+/// message names the reference the caller used; see [`check_as`].
 pub fn check(action: Action, c: &Container) -> Result<Verdict, Refusal> {
+    check_as(action, c, &c.id)
+}
+
+/// [`check`] for a container the caller named `reference` (an ID, prefix or name): the engine
+/// repeats that reference in the refusal of a kill.
+pub fn check_as(action: Action, c: &Container, reference: &str) -> Result<Verdict, Refusal> {
     let s = &c.state;
     let id = &c.id;
     match action {
@@ -170,7 +178,8 @@ pub fn check(action: Action, c: &Container) -> Result<Verdict, Refusal> {
         }
         Action::Unpause => {
             if !s.paused {
-                Err(conflict(format!("Container {id} is not paused")))
+                // Engine 20.10 answers this one with 500, not 409.
+                Err(Refusal { kind: ErrorKind::System, message: format!("Container {id} is not paused") })
             } else {
                 Ok(Verdict::Proceed)
             }
