@@ -179,17 +179,19 @@ pub fn check_as(action: Action, c: &Container, reference: &str) -> Result<Verdic
         Action::Unpause => {
             if !s.paused {
                 // Engine 20.10 answers this one with 500, not 409.
-                Err(Refusal { kind: ErrorKind::System, message: format!("Container {id} is not paused") })
+                Err(Refusal {
+                    kind: ErrorKind::System,
+                    message: format!("Container {id} is not paused"),
+                })
             } else {
                 Ok(Verdict::Proceed)
             }
         }
         Action::Kill => {
+            // A restarting container is Running: the kill goes ahead and only cancels the restart.
             if !s.running {
-                Err(conflict(format!("Container {id} is not running")))
-            } else if s.restarting {
                 Err(conflict(format!(
-                    "Container {id} is restarting, wait until the container is running"
+                    "Cannot kill container: {reference}: Container {id} is not running"
                 )))
             } else {
                 Ok(Verdict::Proceed)
