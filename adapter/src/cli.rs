@@ -1,0 +1,189 @@
+//! The `berth` command line: options, start-up (engine, mirror, security checks) and the server.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Parser;
+
+use crate::engine::{self, ConnectOptions, EngineSpec};
+use crate::http::security::{check_listen, generate_token, Security};
+use crate::http::static_files::WebDist;
+use crate::http::{app, AppState};
+use crate::mirror::Mirror;
+
+/// berth: a live, exact mirror of a container engine, served over HTTP and SSE.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "berth", version, about)]
+pub struct Args {
+    /// Which engine: auto (Docker if its socket answers, else the simulation), docker, sim, or
+    /// dir:PATH (read-only view of a Docker data root).
+    #[arg(long, env = "BERTH_ENGINE", default_value = "auto")]
+    pub engine: EngineSpec,
+
+    /// The Docker host: unix:///path/to/docker.sock or tcp://host:port.
+    #[arg(
+        long,
+        env = "DOCKER_HOST",
+        default_value = "unix:///var/run/docker.sock"
+    )]
+    pub docker_host: String,
+
+    /// Address to listen on. Anything but loopback requires an explicit --token.
+    #[arg(long, env = "BERTH_LISTEN", default_value = "127.0.0.1:7800")]
+    pub listen: SocketAddr,
+
+    /// The API token; a random 256-bit one per launch when not given.
+    #[arg(long, env = "BERTH_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// Another Host name to answer to besides loopback (repeatable), e.g. when behind a proxy.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allow_host: Vec<String>,
+
+    /// Refuse every action (start, stop, kill, remove, …); reads still work.
+    #[arg(long)]
+    pub read_only: bool,
+
+    /// The web app's built files (Trunk's dist/).
+    #[arg(long, env = "BERTH_WEB_DIST", default_value = "dist")]
+    pub web: PathBuf,
+
+    /// Log filter, e.g. info, berth=debug.
+    #[arg(long, env = "BERTH_LOG", default_value = "info")]
+    pub log: String,
+
+    /// How many times faster than real time the simulated engine runs.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+    pub sim_speed: f64,
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a positive number")),
+    }
+}
+
+/// Runs berth until Ctrl-C or SIGTERM.
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&args.log)
+                .with_context(|| format!("invalid --log filter {:?}", args.log))?,
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let explicit_token = args.token.is_some();
+    check_listen(args.listen, explicit_token)?;
+    let token = match args.token {
+        Some(t) => t,
+        None => generate_token()?,
+    };
+    let mut allowed_hosts = args.allow_host.clone();
+    if !args.listen.ip().is_unspecified() && !args.listen.ip().is_loopback() {
+        // Requests to the address berth listens on name it by its IP, which no DNS name can
+        // rebind to.
+        allowed_hosts.push(args.listen.ip().to_string());
+    }
+    let security = Security::new(&token, allowed_hosts, args.read_only)?;
+
+    let connect = ConnectOptions {
+        docker_host: args.docker_host.clone(),
+        sim_speed: args.sim_speed,
+    };
+    let (engine, why) = engine::connect(&args.engine, &connect)
+        .await
+        .with_context(|| format!("cannot use the {} engine", args.engine))?;
+    if let Some(why) = why {
+        eprintln!("berth: {why}");
+    }
+    let mirror = Mirror::start(engine.clone());
+    // A first page load should find the containers: give the first list a moment.
+    mirror.synced(Duration::from_secs(3)).await;
+
+    let state = AppState::new(
+        engine.clone(),
+        mirror,
+        Arc::new(security),
+        WebDist::new(&args.web),
+    );
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr().unwrap_or(args.listen);
+    println!(
+        "berth: serving {} on http://{addr}/?token={token}",
+        engine.kind()
+    );
+    if args.read_only {
+        println!("berth: read-only: every action is refused");
+    }
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server error")?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_secure() {
+        let args = Args::try_parse_from(["berth"]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(args.listen.to_string(), "127.0.0.1:7800");
+        assert!(!args.read_only);
+        assert!(args.allow_host.is_empty());
+    }
+
+    #[test]
+    fn options_parse() {
+        let args = Args::try_parse_from([
+            "berth",
+            "--engine",
+            "dir:/srv/docker",
+            "--allow-host",
+            "a.example",
+            "--allow-host",
+            "b.example",
+            "--read-only",
+            "--sim-speed",
+            "10",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(args.engine, EngineSpec::Dir(PathBuf::from("/srv/docker")));
+        assert_eq!(args.allow_host, vec!["a.example", "b.example"]);
+        assert!(args.read_only);
+        assert!((args.sim_speed - 10.0).abs() < f64::EPSILON);
+        assert!(Args::try_parse_from(["berth", "--engine", "podman"]).is_err());
+        assert!(Args::try_parse_from(["berth", "--sim-speed", "0"]).is_err());
+    }
+}

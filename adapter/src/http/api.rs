@@ -1,0 +1,302 @@
+//! The JSON API: the container list and inspect (served from the mirror), the actions and the
+//! wait (forwarded to the engine), and the engine's status.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use berth_core::actions::Action;
+use berth_core::api::{ContainerInspect, ContainerSummary};
+use berth_core::errdefs::ErrorKind;
+use berth_core::filters::{self, Filters, ListOptions};
+use berth_core::state::StateKind;
+use berth_core::time::Time;
+use berth_core::wait::WaitCondition;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use super::error::ApiError;
+use super::AppState;
+use crate::engine::{ActionOpts, Outcome};
+
+/// How long an action's answer waits for the mirror to show its effect.
+const CONFIRM_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The engine's `httputils.BoolValue`: false for absent, "", "0", "no", "false", "none"
+/// (any case, trimmed); true otherwise.
+pub fn bool_value(value: Option<&str>) -> bool {
+    let v = value.unwrap_or_default().trim().to_ascii_lowercase();
+    !matches!(v.as_str(), "" | "0" | "no" | "false" | "none")
+}
+
+fn parse_int(name: &str, value: &str) -> Result<i64, ApiError> {
+    value.trim().parse::<i64>().map_err(|_| {
+        ApiError::bad_request(format!(
+            "invalid value for {name}: strconv.Atoi: parsing {value:?}: invalid syntax"
+        ))
+    })
+}
+
+/// `GET /api/containers` parameters.
+#[derive(Debug, Deserialize, Default)]
+pub struct ListQuery {
+    all: Option<String>,
+    limit: Option<String>,
+    filters: Option<String>,
+}
+
+/// `GET /api/containers?all=1&limit=n&filters=…`: the engine's `/containers/json`, from the
+/// mirror, status texts rendered now.
+pub async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<ContainerSummary>>, ApiError> {
+    let limit = match q.limit.as_deref().filter(|l| !l.is_empty()) {
+        Some(l) => usize::try_from(parse_int("limit", l)?).ok(),
+        None => None,
+    };
+    let opts = ListOptions {
+        all: bool_value(q.all.as_deref()),
+        limit,
+        filters: Filters::from_json(q.filters.as_deref().unwrap_or_default())
+            .map_err(|e| ApiError::from_core(&e))?,
+    };
+    let view = state.mirror.view();
+    let now = state.engine.now();
+    let snapshots = filters::list(&view, &opts).map_err(|e| ApiError::from_core(&e))?;
+    Ok(Json(snapshots.iter().map(|s| s.summary_at(now)).collect()))
+}
+
+/// `GET /api/containers/{reference}`: the inspect document, from the mirror. The reference is
+/// an ID, a name or a unique ID prefix.
+pub async fn inspect(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+) -> Result<Json<ContainerInspect>, ApiError> {
+    let snapshot = state
+        .mirror
+        .view()
+        .resolve(&reference)
+        .map_err(|e| ApiError::from_core(&e))?;
+    Ok(Json(ContainerInspect::of(&snapshot.container)))
+}
+
+/// Parameters of the operations.
+#[derive(Debug, Deserialize, Default)]
+pub struct OperationQuery {
+    t: Option<String>,
+    signal: Option<String>,
+    condition: Option<String>,
+    name: Option<String>,
+    force: Option<String>,
+}
+
+fn refuse_if_read_only(state: &AppState) -> Result<(), ApiError> {
+    if state.security.read_only() {
+        return Err(ApiError::forbidden("berth is read-only"));
+    }
+    if state.engine.read_only() {
+        return Err(ApiError::forbidden(format!(
+            "berth is read-only: the {} engine cannot change containers",
+            state.engine.kind()
+        )));
+    }
+    Ok(())
+}
+
+/// The full ID the mirror knows `reference` by, if it does.
+fn known_id(state: &AppState, reference: &str) -> Option<String> {
+    state
+        .mirror
+        .view()
+        .resolve(reference)
+        .ok()
+        .map(|s| s.id().to_owned())
+}
+
+fn outcome_response(outcome: Outcome) -> Response {
+    match outcome {
+        Outcome::Done => StatusCode::NO_CONTENT.into_response(),
+        Outcome::NotModified => StatusCode::NOT_MODIFIED.into_response(),
+    }
+}
+
+/// Forwards `action` to the engine under the caller's reference, then waits (briefly) for the
+/// mirror to show its effect, so that the caller reads its own write.
+async fn forward(
+    state: &AppState,
+    reference: &str,
+    action: Action,
+    opts: ActionOpts,
+) -> Result<Response, ApiError> {
+    refuse_if_read_only(state)?;
+    let id = known_id(state, reference);
+    let outcome = state.engine.action(reference, action, opts).await?;
+    if let Some(id) = id {
+        state.mirror.confirm(&id, CONFIRM_TIMEOUT).await;
+    }
+    Ok(outcome_response(outcome))
+}
+
+/// `POST /api/containers/{reference}/{operation}`: `start`, `stop` and `restart` (`?t=`),
+/// `pause`, `unpause`, `kill` (`?signal=`), `rename` (`?name=`) and `wait` (`?condition=`).
+pub async fn operate(
+    State(state): State<AppState>,
+    Path((reference, operation)): Path<(String, String)>,
+    Query(q): Query<OperationQuery>,
+) -> Result<Response, ApiError> {
+    match operation.as_str() {
+        "wait" => {
+            let condition = WaitCondition::from_str(q.condition.as_deref().unwrap_or_default())
+                .map_err(|e| ApiError::from_core(&e))?;
+            let response = state.engine.wait(&reference, condition).await?;
+            Ok(Json(response).into_response())
+        }
+        "rename" => {
+            refuse_if_read_only(&state)?;
+            let name = q.name.unwrap_or_default();
+            if name.is_empty() {
+                return Err(ApiError::of_kind(
+                    ErrorKind::InvalidParameter,
+                    "Neither old nor new names may be empty",
+                ));
+            }
+            let id = known_id(&state, &reference);
+            state.engine.rename(&reference, &name).await?;
+            if let Some(id) = id {
+                state.mirror.confirm(&id, CONFIRM_TIMEOUT).await;
+            }
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        "start" | "stop" | "restart" | "pause" | "unpause" | "kill" => {
+            let action = Action::from_str(&operation).map_err(|e| ApiError::bad_request(e.0))?;
+            let timeout = match q.t.as_deref().filter(|t| !t.is_empty()) {
+                Some(t) if matches!(action, Action::Stop | Action::Restart) => {
+                    Some(parse_int("t", t)?)
+                }
+                _ => None,
+            };
+            let signal = match action {
+                Action::Kill => q.signal.filter(|s| !s.is_empty()),
+                _ => None,
+            };
+            forward(&state, &reference, action, ActionOpts { signal, timeout }).await
+        }
+        _ => Err(page_not_found()),
+    }
+}
+
+/// `DELETE /api/containers/{reference}?force=1`.
+pub async fn remove(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+    Query(q): Query<OperationQuery>,
+) -> Result<Response, ApiError> {
+    let action = if bool_value(q.force.as_deref()) {
+        Action::ForceRemove
+    } else {
+        Action::Remove
+    };
+    forward(&state, &reference, action, ActionOpts::default()).await
+}
+
+/// The engine endpoint's document (also the `engine` SSE message).
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineStatus {
+    /// `docker`, `sim` or `dir`.
+    pub engine: &'static str,
+    /// The engine's product name.
+    pub name: Option<String>,
+    /// The engine's version.
+    pub version: Option<String>,
+    /// The API version.
+    pub api_version: Option<String>,
+    /// The engine's OS.
+    pub os: Option<String>,
+    /// The engine's architecture.
+    pub arch: Option<String>,
+    /// Following the engine's events now.
+    pub connected: bool,
+    /// Since when the connection has been in its current state.
+    pub since: Option<Time>,
+    /// The time of the last event applied.
+    pub last_event_time: Option<Time>,
+    /// The last connection error.
+    pub last_error: Option<String>,
+    /// The mirror's revision.
+    pub revision: u64,
+    /// Containers per state, all seven keys.
+    pub counts: BTreeMap<StateKind, usize>,
+    /// How many containers in all.
+    pub containers: usize,
+    /// Whether actions are refused.
+    pub read_only: bool,
+    /// The engine's clock now (status texts are rendered at it).
+    pub now: Time,
+}
+
+impl EngineStatus {
+    /// The status now.
+    pub fn of(state: &AppState) -> EngineStatus {
+        let status = state.mirror.status();
+        let info = status.connection.info.clone().unwrap_or_default();
+        let known = status.connection.info.is_some();
+        let some = |s: String| known.then_some(s);
+        EngineStatus {
+            engine: state.engine.kind(),
+            name: some(info.name),
+            version: some(info.version),
+            api_version: some(info.api_version),
+            os: some(info.os),
+            arch: some(info.arch),
+            connected: status.connection.connected,
+            since: status.connection.since,
+            last_event_time: status.last_event_time,
+            last_error: status.connection.last_error,
+            revision: status.revision,
+            containers: status.counts.values().sum(),
+            counts: status.counts,
+            read_only: state.security.read_only() || state.engine.read_only(),
+            now: state.engine.now(),
+        }
+    }
+}
+
+/// `GET /api/engine`.
+pub async fn engine(State(state): State<AppState>) -> Json<EngineStatus> {
+    Json(EngineStatus::of(&state))
+}
+
+fn page_not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "page not found")
+}
+
+/// Any other path under `/api`: the engine's 404.
+pub async fn not_found() -> ApiError {
+    page_not_found()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bool_values_as_the_engine_reads_them() {
+        for v in [
+            None,
+            Some(""),
+            Some("0"),
+            Some("no"),
+            Some("FALSE"),
+            Some(" none "),
+        ] {
+            assert!(!bool_value(v), "{v:?}");
+        }
+        for v in [Some("1"), Some("true"), Some("yes"), Some("x")] {
+            assert!(bool_value(v), "{v:?}");
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! berth's API errors: every error becomes `{"message": …}` with a status, and the mapping from
+//! an error's kind to its HTTP status lives here and nowhere else.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use berth_core::errdefs::{ErrorKind, HasKind};
+use serde::Serialize;
+
+use crate::engine::EngineError;
+
+/// An API error: a status and the message the body carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The message, verbatim from the engine or the core where they gave one.
+    pub message: String,
+}
+
+/// The body of every error: the Engine API's shape.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    message: &'a str,
+}
+
+/// The HTTP status of an error of `kind`: the one place kinds become statuses.
+pub fn status_of(kind: ErrorKind) -> StatusCode {
+    StatusCode::from_u16(kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+impl ApiError {
+    /// An error with an explicit status.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// An error of `kind` (status from [`status_of`]).
+    pub fn of_kind(kind: ErrorKind, message: impl Into<String>) -> ApiError {
+        ApiError::new(status_of(kind), message)
+    }
+
+    /// Any core error, with its kind and message.
+    pub fn from_core<E: HasKind + std::fmt::Display>(err: &E) -> ApiError {
+        ApiError::of_kind(err.kind(), err.to_string())
+    }
+
+    /// 400 with `message`.
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// 401: no token or the wrong one.
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "missing or invalid token: send Authorization: Bearer <token> (the token is in the URL berth printed at start)",
+        )
+    }
+
+    /// 403 with `message`.
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, message)
+    }
+}
+
+impl From<EngineError> for ApiError {
+    /// The engine's own status and message pass through; an unreachable engine is 502.
+    fn from(err: EngineError) -> ApiError {
+        let status = StatusCode::from_u16(err.status()).unwrap_or_else(|_| status_of(err.kind()));
+        ApiError::new(status, err.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (
+            self.status,
+            Json(ErrorBody {
+                message: &self.message,
+            }),
+        )
+            .into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_map_to_the_engine_statuses() {
+        assert_eq!(status_of(ErrorKind::NotFound), StatusCode::NOT_FOUND);
+        assert_eq!(status_of(ErrorKind::Conflict), StatusCode::CONFLICT);
+        assert_eq!(
+            status_of(ErrorKind::InvalidParameter),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            status_of(ErrorKind::System),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+
+    #[test]
+    fn engine_errors_pass_through() {
+        let e = ApiError::from(EngineError::Api {
+            status: 409,
+            kind: ErrorKind::Conflict,
+            message: "You cannot remove a running container".into(),
+        });
+        assert_eq!(e.status, StatusCode::CONFLICT);
+        assert_eq!(e.message, "You cannot remove a running container");
+        let gone = ApiError::from(EngineError::Connection("socket closed".into()));
+        assert_eq!(gone.status, StatusCode::BAD_GATEWAY);
+    }
+}

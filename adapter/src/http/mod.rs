@@ -1,0 +1,80 @@
+//! berth's HTTP server: the router ([`app`]), its state, and the pieces it is made of — the API
+//! handlers, the SSE stream, the security rules and the web app's static files.
+
+pub mod api;
+pub mod error;
+pub mod security;
+pub mod sse;
+pub mod static_files;
+
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+
+use crate::engine::Engine;
+use crate::mirror::Mirror;
+use security::Security;
+use static_files::WebDist;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The engine actions go to.
+    pub engine: Arc<dyn Engine>,
+    /// The mirror reads come from.
+    pub mirror: Mirror,
+    /// Token, allowed hosts, read-only.
+    pub security: Arc<Security>,
+    /// The web app's files.
+    pub web: Arc<WebDist>,
+}
+
+impl AppState {
+    /// The state of a server for `engine`, mirrored by `mirror`.
+    pub fn new(
+        engine: Arc<dyn Engine>,
+        mirror: Mirror,
+        security: Arc<Security>,
+        web: WebDist,
+    ) -> AppState {
+        AppState {
+            engine,
+            mirror,
+            security,
+            web: Arc::new(web),
+        }
+    }
+}
+
+/// The whole server: the API under `/api`, the web app everywhere else, behind the security
+/// guard and with the security headers and compression on every response.
+pub fn app(state: AppState) -> Router {
+    let web = state.web.clone();
+    let security = state.security.clone();
+    let api = Router::new()
+        .route("/containers", get(api::list))
+        .route(
+            "/containers/{reference}",
+            get(api::inspect).delete(api::remove),
+        )
+        .route("/containers/{reference}/{operation}", post(api::operate))
+        .route("/engine", get(api::engine))
+        .route("/events", get(sse::events))
+        .fallback(api::not_found)
+        .with_state(state);
+    Router::new()
+        .nest("/api", api)
+        .fallback(move |req: Request| {
+            let web = web.clone();
+            async move { web.serve(req).await }
+        })
+        .layer(axum::middleware::from_fn_with_state(
+            security,
+            security::guard,
+        ))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(CompressionLayer::new())
+}

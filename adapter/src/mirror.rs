@@ -1,0 +1,503 @@
+//! The mirror: a live copy of an engine's containers in the core's [`Model`], kept equal to the
+//! engine by listing, following its events (each confirmed with an inspect where the event does
+//! not carry everything), and resyncing by diff after every reconnect.
+//!
+//! Every change gets a revision. Public revisions are the model's revision plus a base taken
+//! from the launch time in milliseconds, so they increase for the life of one berth process and
+//! a client resuming against a restarted berth (whose revisions would otherwise start again at
+//! 0) is behind the new floor and gets a full snapshot instead of a wrong diff. A bounded ring of
+//! recent changes lets SSE clients resume from a revision; a `watch` channel wakes them.
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
+
+use berth_core::api::ContainerInspect;
+use berth_core::events::Event;
+use berth_core::model::{ChangeKind, Model};
+use berth_core::state::StateKind;
+use berth_core::time::Time;
+use berth_core::view::View;
+use berth_core::Container;
+use futures_util::StreamExt;
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::engine::{Engine, EngineError, EngineInfo};
+
+/// How many recent changes the mirror keeps for clients that resume.
+pub const RING_CAPACITY: usize = 4096;
+/// First delay before a reconnect.
+pub const BACKOFF_MIN: Duration = Duration::from_millis(100);
+/// Longest delay between reconnects.
+pub const BACKOFF_MAX: Duration = Duration::from_secs(10);
+/// How far before the list the event stream is asked to start (`since`), so that an event the
+/// engine logged around the list is not lost to clock differences. Replayed events converge:
+/// each is applied and confirmed like a live one.
+pub const EVENTS_MARGIN: berth_core::time::Duration = berth_core::time::Duration::from_secs(1);
+
+/// One change: a container's record after it changed, or its removal.
+#[derive(Debug)]
+pub struct ChangeRecord {
+    /// The public revision of the change.
+    pub revision: u64,
+    /// The container's full ID.
+    pub id: String,
+    /// The record after the change; `None` when the container was removed.
+    pub container: Option<Arc<Container>>,
+    json: OnceLock<Arc<str>>,
+}
+
+/// The `data` of an SSE `change` message.
+#[derive(Serialize)]
+struct ChangeMessage<'a> {
+    revision: u64,
+    id: &'a str,
+    container: Option<ContainerInspect>,
+}
+
+impl ChangeRecord {
+    fn new(revision: u64, id: String, container: Option<Arc<Container>>) -> ChangeRecord {
+        ChangeRecord {
+            revision,
+            id,
+            container,
+            json: OnceLock::new(),
+        }
+    }
+
+    /// `{"revision":…,"id":…,"container":<inspect document>|null}`, serialized once and shared
+    /// by every client.
+    pub fn json(&self) -> Arc<str> {
+        self.json
+            .get_or_init(|| {
+                let message = ChangeMessage {
+                    revision: self.revision,
+                    id: &self.id,
+                    container: self.container.as_deref().map(ContainerInspect::of),
+                };
+                Arc::from(serde_json::to_string(&message).unwrap_or_default())
+            })
+            .clone()
+    }
+}
+
+/// What a client that has seen everything up to a revision needs next.
+#[derive(Debug)]
+pub enum CatchUp {
+    /// The changes after it, oldest first (possibly none).
+    Changes(Vec<Arc<ChangeRecord>>),
+    /// It is too far behind (or from another berth process): it needs a full snapshot.
+    Snapshot,
+}
+
+/// What wakes followers: the revision and a counter of status changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tick {
+    /// The latest public revision.
+    pub revision: u64,
+    /// Bumped whenever the connection status changes.
+    pub status: u64,
+}
+
+/// The connection to the engine, as the mirror sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ConnectionStatus {
+    /// Following the engine's events now.
+    pub connected: bool,
+    /// Since when the connection has been in its current state (`None` before the first try).
+    pub since: Option<Time>,
+    /// The last connection error, if any (kept after a reconnect, for the record).
+    pub last_error: Option<String>,
+    /// What the engine said about itself at the last connect.
+    pub info: Option<EngineInfo>,
+    /// The first full list has been applied.
+    pub synced: bool,
+}
+
+/// A consistent reading of the mirror.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    /// The public revision the view is at.
+    pub revision: u64,
+    /// The containers.
+    pub view: View,
+}
+
+/// The status the engine endpoint reports.
+#[derive(Debug, Clone)]
+pub struct MirrorStatus {
+    /// The connection.
+    pub connection: ConnectionStatus,
+    /// The public revision.
+    pub revision: u64,
+    /// The time of the last event applied, if any.
+    pub last_event_time: Option<Time>,
+    /// Containers per state (all seven).
+    pub counts: BTreeMap<StateKind, usize>,
+}
+
+struct Inner {
+    model: Model,
+    ring: VecDeque<Arc<ChangeRecord>>,
+    /// Revisions at or below this may be missing from the ring.
+    floor: u64,
+    status: ConnectionStatus,
+    status_counter: u64,
+}
+
+struct Shared {
+    engine: Arc<dyn Engine>,
+    base: u64,
+    inner: RwLock<Inner>,
+    tick: watch::Sender<Tick>,
+    confirm: mpsc::UnboundedSender<ConfirmRequest>,
+}
+
+struct ConfirmRequest {
+    id: String,
+    done: oneshot::Sender<()>,
+}
+
+/// A handle on the mirror (cheap to clone).
+#[derive(Clone)]
+pub struct Mirror {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Mirror {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Mirror({})", self.shared.engine.kind())
+    }
+}
+
+impl Mirror {
+    /// Starts mirroring `engine` on the current tokio runtime: the first list, then events,
+    /// reconnecting for as long as the runtime runs.
+    pub fn start(engine: Arc<dyn Engine>) -> Mirror {
+        let base = crate::engine::system_now()
+            .unix_nanos()
+            .and_then(|n| u64::try_from(n / 1_000_000).ok())
+            .unwrap_or(0);
+        let (tick, _) = watch::channel(Tick {
+            revision: base,
+            status: 0,
+        });
+        let (confirm_tx, confirm_rx) = mpsc::unbounded_channel();
+        let mirror = Mirror {
+            shared: Arc::new(Shared {
+                engine,
+                base,
+                inner: RwLock::new(Inner {
+                    model: Model::new(),
+                    ring: VecDeque::new(),
+                    floor: base,
+                    status: ConnectionStatus::default(),
+                    status_counter: 0,
+                }),
+                tick,
+                confirm: confirm_tx,
+            }),
+        };
+        tokio::spawn(Follower::new(mirror.clone(), confirm_rx).run());
+        mirror
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Inner> {
+        self.shared
+            .inner
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Inner> {
+        self.shared
+            .inner
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The engine mirrored.
+    pub fn engine(&self) -> &Arc<dyn Engine> {
+        &self.shared.engine
+    }
+
+    /// The containers now. Time: O(1).
+    pub fn view(&self) -> View {
+        self.read().model.view()
+    }
+
+    /// The containers now and the revision they are at, read together.
+    pub fn reading(&self) -> Reading {
+        let inner = self.read();
+        Reading {
+            revision: self.shared.base + inner.model.revision(),
+            view: inner.model.view(),
+        }
+    }
+
+    /// The public revision now.
+    pub fn revision(&self) -> u64 {
+        self.shared.base + self.read().model.revision()
+    }
+
+    /// The connection status.
+    pub fn connection(&self) -> ConnectionStatus {
+        self.read().status.clone()
+    }
+
+    /// Everything the engine endpoint reports.
+    pub fn status(&self) -> MirrorStatus {
+        let inner = self.read();
+        let last = inner.model.last_event_time();
+        MirrorStatus {
+            connection: inner.status.clone(),
+            revision: self.shared.base + inner.model.revision(),
+            last_event_time: (!last.is_zero()).then_some(last),
+            counts: inner.model.counts(),
+        }
+    }
+
+    /// What a client at public revision `since` needs next.
+    pub fn catch_up(&self, since: u64) -> CatchUp {
+        let inner = self.read();
+        let current = self.shared.base + inner.model.revision();
+        if since > current || since < inner.floor {
+            return CatchUp::Snapshot;
+        }
+        let start = inner.ring.partition_point(|r| r.revision <= since);
+        CatchUp::Changes(inner.ring.iter().skip(start).cloned().collect())
+    }
+
+    /// A receiver that sees every new revision and status change.
+    pub fn subscribe(&self) -> watch::Receiver<Tick> {
+        self.shared.tick.subscribe()
+    }
+
+    /// Waits until the first list is applied, at most `timeout`. Returns whether it was.
+    pub async fn synced(&self, timeout: Duration) -> bool {
+        let mut rx = self.subscribe();
+        let wait = async {
+            loop {
+                if self.read().status.synced {
+                    return;
+                }
+                if rx.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(timeout, wait).await;
+        self.read().status.synced
+    }
+
+    /// Asks the follower to inspect container `id` now and apply the engine's record (or its
+    /// removal), and waits for that, at most `timeout`. Used after an action so that a client
+    /// reads its own writes. Returns at once when the engine is not connected.
+    pub async fn confirm(&self, id: &str, timeout: Duration) {
+        if !self.read().status.connected {
+            return;
+        }
+        let (done, rx) = oneshot::channel();
+        let request = ConfirmRequest {
+            id: id.to_owned(),
+            done,
+        };
+        if self.shared.confirm.send(request).is_ok() {
+            let _ = tokio::time::timeout(timeout, rx).await;
+        }
+    }
+
+    fn publish(&self, inner: &Inner) {
+        let tick = Tick {
+            revision: self.shared.base + inner.model.revision(),
+            status: inner.status_counter,
+        };
+        self.shared.tick.send_replace(tick);
+    }
+
+    /// Records the change to `id` at model revision `revision` (after the model made it).
+    fn record(&self, inner: &mut Inner, revision: u64, id: &str) {
+        let container = inner.model.container(id).map(|c| Arc::new(c.clone()));
+        let record = ChangeRecord::new(self.shared.base + revision, id.to_owned(), container);
+        inner.ring.push_back(Arc::new(record));
+        while inner.ring.len() > RING_CAPACITY {
+            if let Some(old) = inner.ring.pop_front() {
+                inner.floor = old.revision;
+            }
+        }
+    }
+
+    fn set_status(&self, f: impl FnOnce(&mut ConnectionStatus)) {
+        let mut inner = self.write();
+        let before = inner.status.clone();
+        f(&mut inner.status);
+        if inner.status != before {
+            inner.status_counter += 1;
+            self.publish(&inner);
+        }
+    }
+
+    /// Makes the model equal to the engine's full list.
+    fn resync(&self, containers: Vec<Container>, now: Time) {
+        let mut inner = self.write();
+        let present: HashSet<String> = containers.iter().map(|c| c.id.clone()).collect();
+        for c in containers {
+            let id = c.id.clone();
+            let before = inner.model.revision();
+            let revision = inner.model.upsert(c, now);
+            if inner.model.revision() != before {
+                self.record(&mut inner, revision, &id);
+            }
+        }
+        let absent: Vec<String> = inner
+            .model
+            .view()
+            .iter()
+            .map(|s| s.id().to_owned())
+            .filter(|id| !present.contains(id))
+            .collect();
+        for id in absent {
+            if let Some(revision) = inner.model.remove(&id, now) {
+                self.record(&mut inner, revision, &id);
+            }
+        }
+        self.publish(&inner);
+    }
+
+    /// Applies one event; returns the container to confirm with an inspect, if any.
+    fn apply(&self, event: &Event) -> Option<String> {
+        let mut inner = self.write();
+        let applied = inner.model.apply(event);
+        if applied.change != ChangeKind::Ignored {
+            self.record(&mut inner, applied.revision, &applied.id);
+            self.publish(&inner);
+        }
+        applied.needs_inspect.then_some(applied.id)
+    }
+
+    /// Applies the engine's record of a container.
+    fn upsert(&self, container: Container, now: Time) {
+        let mut inner = self.write();
+        let id = container.id.clone();
+        let before = inner.model.revision();
+        let revision = inner.model.upsert(container, now);
+        if inner.model.revision() != before {
+            self.record(&mut inner, revision, &id);
+            self.publish(&inner);
+        }
+    }
+
+    /// Applies a container's removal.
+    fn remove(&self, id: &str, now: Time) {
+        let mut inner = self.write();
+        if let Some(revision) = inner.model.remove(id, now) {
+            self.record(&mut inner, revision, id);
+            self.publish(&inner);
+        }
+    }
+}
+
+/// The task that follows the engine.
+struct Follower {
+    mirror: Mirror,
+    confirms: mpsc::UnboundedReceiver<ConfirmRequest>,
+}
+
+impl Follower {
+    fn new(mirror: Mirror, confirms: mpsc::UnboundedReceiver<ConfirmRequest>) -> Follower {
+        Follower { mirror, confirms }
+    }
+
+    async fn run(mut self) {
+        let mut backoff = BACKOFF_MIN;
+        loop {
+            let error = self.follow(&mut backoff).await;
+            tracing::warn!(%error, "lost the engine; reconnecting in {backoff:?}");
+            let engine_now = self.mirror.engine().now();
+            self.mirror.set_status(|s| {
+                if s.connected || s.since.is_none() {
+                    s.since = Some(engine_now);
+                }
+                s.connected = false;
+                s.last_error = Some(error.to_string());
+            });
+            // Answer pending confirmations at once: there is nothing to confirm against.
+            while let Ok(request) = self.confirms.try_recv() {
+                let _ = request.done.send(());
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(BACKOFF_MAX);
+        }
+    }
+
+    /// One connection: version, list, events; returns why it ended.
+    async fn follow(&mut self, backoff: &mut Duration) -> EngineError {
+        let engine = self.mirror.engine().clone();
+        let info = match engine.version().await {
+            Ok(info) => info,
+            Err(e) => return e,
+        };
+        let listed_at = engine.now();
+        let containers = match engine.list().await {
+            Ok(list) => list,
+            Err(e) => return e,
+        };
+        let since = listed_at.add(berth_core::time::Duration(-EVENTS_MARGIN.as_nanos()));
+        let mut events = match engine.events(Some(since)).await {
+            Ok(stream) => stream,
+            Err(e) => return e,
+        };
+        self.mirror.resync(containers, engine.now());
+        self.mirror.set_status(|s| {
+            s.connected = true;
+            s.since = Some(engine.now());
+            s.info = Some(info);
+            s.synced = true;
+        });
+        tracing::info!(engine = engine.kind(), "following the engine's events");
+        *backoff = BACKOFF_MIN;
+        loop {
+            tokio::select! {
+                next = events.next() => match next {
+                    Some(Ok(event)) => {
+                        if let Some(id) = self.mirror.apply(&event) {
+                            if let Err(e) = self.confirm(&id).await {
+                                return e;
+                            }
+                        }
+                    }
+                    Some(Err(e)) => return e,
+                    None => return EngineError::Connection("the event stream ended".to_owned()),
+                },
+                Some(request) = self.confirms.recv() => {
+                    let result = self.confirm(&request.id).await;
+                    let _ = request.done.send(());
+                    if let Err(e) = result {
+                        return e;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Inspects `id` and applies what the engine says: its record, or its removal on 404.
+    async fn confirm(&self, id: &str) -> Result<(), EngineError> {
+        let engine = self.mirror.engine();
+        match engine.inspect(id).await {
+            Ok(container) => {
+                self.mirror.upsert(container, engine.now());
+                Ok(())
+            }
+            Err(e) if e.is_not_found() => {
+                self.mirror.remove(id, engine.now());
+                Ok(())
+            }
+            Err(e @ EngineError::Connection(_)) => Err(e),
+            Err(e) => {
+                tracing::warn!(%id, error = %e, "inspect after an event failed");
+                Ok(())
+            }
+        }
+    }
+}
