@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod actions;
 pub mod api;
 pub mod container;
 pub mod env;
@@ -22,6 +23,7 @@ pub mod filters;
 pub mod health;
 pub mod model;
 pub mod restart;
+pub mod sim;
 mod serde_util;
 pub mod state;
 pub mod store;
