@@ -550,8 +550,13 @@ fn transition(c: &mut Container, action: ContainerAction, ev: &Event, now: Time)
             false
         }
         ContainerAction::Pause => {
-            c.state.set_paused();
-            false
+            if c.state.running && !c.state.restarting {
+                c.state.set_paused();
+                false
+            } else {
+                // The engine pauses only a running container: the model missed its start.
+                true
+            }
         }
         ContainerAction::Unpause => {
             c.state.set_unpaused();

@@ -541,6 +541,13 @@ fn pause_and_unpause() {
     assert_eq!(again.revision, paused.revision);
     m.apply(&ev("unpause", A, 4));
     assert_eq!(state_of(&m, A), StateKind::Running);
+    // Only a running container can be paused: a pause the model cannot place asks for an
+    // inspect and keeps the flags consistent.
+    m.apply(&ev("die", A, 5).with_attribute("exitCode", "0"));
+    let stray = m.apply(&ev("pause", A, 6));
+    assert_eq!(stray.change, ChangeKind::Ignored);
+    assert!(stray.needs_inspect);
+    assert!(!m.container(A).unwrap().state.paused);
 }
 
 #[test]
