@@ -1,2 +1,4 @@
-//! The berth web app.
-fn main() {}
+//! The berth web app's entry point (built by Trunk).
+fn main() {
+    berth_web::run();
+}

@@ -1,0 +1,157 @@
+//! berth's HTTP API from the browser: the session token (taken once from the start-up URL, kept
+//! in sessionStorage, never put in links), the engine status, the actions and the wait.
+
+use berth_core::actions::Action;
+use berth_core::wait::WaitCondition;
+use gloo_net::http::{Request, RequestBuilder};
+
+use crate::sse::{error_message, EngineInfo, WaitAnswer};
+
+const TOKEN_KEY: &str = "berth-token";
+
+/// An API call that failed: the HTTP status (0 when berth could not be reached) and the
+/// engine's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status, 0 for a network error.
+    pub status: u16,
+    /// The message to show.
+    pub message: String,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn session() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// The session's token, if any.
+pub fn token() -> Option<String> {
+    session()?
+        .get_item(TOKEN_KEY)
+        .ok()?
+        .filter(|t| !t.is_empty())
+}
+
+/// Takes `?token=` from the address bar into sessionStorage and removes it from the URL (and so
+/// from history), keeping the path and the other parameters.
+pub fn capture_token() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(href) = window.location().href() else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::new(&href) else {
+        return;
+    };
+    let params = url.search_params();
+    let Some(t) = params.get("token") else {
+        return;
+    };
+    if let Some(s) = session() {
+        let _ = s.set_item(TOKEN_KEY, &t);
+    }
+    params.delete("token");
+    let search = params.to_string().as_string().unwrap_or_default();
+    let clean = if search.is_empty() {
+        format!("{}{}", url.pathname(), url.hash())
+    } else {
+        format!("{}?{search}{}", url.pathname(), url.hash())
+    };
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&clean));
+    }
+}
+
+fn authorized(builder: RequestBuilder) -> RequestBuilder {
+    match token() {
+        Some(t) => builder.header("Authorization", &format!("Bearer {t}")),
+        None => builder,
+    }
+}
+
+fn unreachable(e: impl std::fmt::Display) -> ApiError {
+    ApiError {
+        status: 0,
+        message: format!("berth is not reachable ({e})"),
+    }
+}
+
+/// Sends `builder` and returns the body of a 2xx or 304 answer, else the error.
+async fn send(builder: RequestBuilder) -> Result<String, ApiError> {
+    let response = authorized(builder).send().await.map_err(unreachable)?;
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    if response.ok() || status == 304 {
+        return Ok(body);
+    }
+    let message = match status {
+        401 => "berth refused the token: open the address berth printed at start (with ?token=…)"
+            .to_owned(),
+        _ => {
+            let m = error_message(&body);
+            if m.is_empty() {
+                format!("HTTP {status}")
+            } else {
+                m
+            }
+        }
+    };
+    Err(ApiError { status, message })
+}
+
+/// `GET /api/engine`.
+pub async fn engine() -> Result<EngineInfo, ApiError> {
+    let body = send(Request::get("/api/engine")).await?;
+    serde_json::from_str(&body).map_err(|e| ApiError {
+        status: 200,
+        message: format!("unreadable engine status: {e}"),
+    })
+}
+
+/// Carries out `action` on container `id`.
+pub async fn act(id: &str, action: Action) -> Result<(), ApiError> {
+    let builder = match action {
+        Action::Remove => Request::delete(&format!("/api/containers/{id}")),
+        Action::ForceRemove => Request::delete(&format!("/api/containers/{id}?force=1")),
+        other => Request::post(&format!("/api/containers/{id}/{}", other.as_str())),
+    };
+    send(builder).await.map(|_| ())
+}
+
+/// `POST /api/containers/{id}/wait?condition=…`: resolves when the engine answers.
+pub async fn wait(id: &str, condition: WaitCondition) -> Result<WaitAnswer, ApiError> {
+    let url = format!("/api/containers/{id}/wait?condition={}", condition.as_str());
+    let body = send(Request::post(&url)).await?;
+    serde_json::from_str(&body).map_err(|e| ApiError {
+        status: 200,
+        message: format!("unreadable wait answer: {e}"),
+    })
+}
+
+/// The URL of the event stream, resuming after `since` when given. EventSource cannot send
+/// headers, so the token goes in the query (berth accepts it there for this one endpoint).
+pub fn events_url(since: Option<u64>) -> String {
+    let mut url = String::from("/api/events");
+    let mut sep = '?';
+    if let Some(t) = token() {
+        url.push_str(&format!("{sep}token={}", encode(&t)));
+        sep = '&';
+    }
+    if let Some(r) = since {
+        url.push_str(&format!("{sep}since={r}"));
+    }
+    url
+}
+
+/// Percent-encodes a query value.
+fn encode(s: &str) -> String {
+    js_sys::encode_uri_component(s)
+        .as_string()
+        .unwrap_or_default()
+}

@@ -1,0 +1,34 @@
+//! State and health badges: one colour per state (all seven) and per health status.
+
+use berth_core::health::HealthStatus;
+use berth_core::state::StateKind;
+use yew::prelude::*;
+
+/// Props of [`StateBadge`].
+#[derive(Properties, PartialEq)]
+pub struct StateBadgeProps {
+    /// The state.
+    pub kind: StateKind,
+}
+
+/// A container state as a badge.
+#[function_component(StateBadge)]
+pub fn state_badge(p: &StateBadgeProps) -> Html {
+    html! { <span class={classes!("badge", format!("st-{}", p.kind.as_str()))}>{ p.kind.as_str() }</span> }
+}
+
+/// Props of [`HealthBadge`].
+#[derive(Properties, PartialEq)]
+pub struct HealthBadgeProps {
+    /// The health status (`none` renders nothing).
+    pub status: HealthStatus,
+}
+
+/// A health status as a badge.
+#[function_component(HealthBadge)]
+pub fn health_badge(p: &HealthBadgeProps) -> Html {
+    if p.status == HealthStatus::None {
+        return html! {};
+    }
+    html! { <span class={classes!("badge", "health", format!("hl-{}", p.status.as_str()))}>{ p.status.as_str() }</span> }
+}

@@ -1,0 +1,182 @@
+//! The header: navigation, the engine (kind and version), the link's state with the time of the
+//! last event (never "live" when it is not), the counts, and the light/dark toggle.
+
+use berth_core::time::{human_duration, Time};
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::app::{use_dash, Route};
+use crate::store::Connection;
+
+/// A time as the local wall clock, `14:03:05`.
+pub fn clock(t: Time) -> String {
+    let ms = t.unix_nanos().map(|n| n / 1_000_000).unwrap_or(0);
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    d.to_locale_time_string("en-GB")
+        .as_string()
+        .unwrap_or_default()
+}
+
+const THEME_KEY: &str = "berth-theme";
+
+fn stored_theme() -> String {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(THEME_KEY).ok().flatten())
+        .unwrap_or_else(|| "auto".to_owned())
+}
+
+fn apply_theme(theme: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if let Some(root) = window.document().and_then(|d| d.document_element()) {
+        if theme == "auto" {
+            let _ = root.remove_attribute("data-theme");
+        } else {
+            let _ = root.set_attribute("data-theme", theme);
+        }
+    }
+    if let Ok(Some(s)) = window.local_storage() {
+        let _ = s.set_item(THEME_KEY, theme);
+    }
+}
+
+/// Props of [`Header`].
+#[derive(Properties, PartialEq)]
+pub struct HeaderProps {
+    /// Whether a dashboard page (not the lab) is shown.
+    pub on_dashboard: bool,
+}
+
+/// The header.
+#[function_component(Header)]
+pub fn header(p: &HeaderProps) -> Html {
+    let dash = use_dash();
+    let route = use_route::<Route>();
+    let theme = use_state(stored_theme);
+    let toggle = {
+        let theme = theme.clone();
+        Callback::from(move |_| {
+            let next = match theme.as_str() {
+                "auto" => "dark",
+                "dark" => "light",
+                _ => "auto",
+            };
+            apply_theme(next);
+            theme.set(next.to_owned());
+        })
+    };
+    let nav = |to: Route, text: &str| {
+        let current = match (&route, &to) {
+            (Some(Route::Container { .. }), Route::Containers) => true,
+            (Some(r), t) => r == t,
+            _ => false,
+        };
+        html! {
+            <span class={classes!("nav-item", current.then_some("current"))}>
+                <Link<Route> to={to}>{ text }</Link<Route>>
+            </span>
+        }
+    };
+    let now = dash.now();
+    let engine = dash.engine.as_ref();
+    let engine_text = match engine {
+        Some(e) => {
+            let mut t = e.engine.clone();
+            if let Some(v) = e.version.as_deref().filter(|v| !v.is_empty()) {
+                t.push(' ');
+                t.push_str(v);
+            }
+            t
+        }
+        None if dash.synthetic => "synthetic".to_owned(),
+        None => "engine".to_owned(),
+    };
+    let last_event = engine
+        .and_then(|e| e.last_event_time)
+        .filter(|t| !t.is_zero());
+    let last_text = match last_event {
+        Some(t) => format!(
+            "last event {} ({} ago)",
+            clock(t),
+            human_duration(now.since(t)).to_lowercase()
+        ),
+        None => "no events yet".to_owned(),
+    };
+    let engine_down = engine.is_some_and(|e| !e.connected);
+    let (pill_class, pill_text, detail) = if dash.synthetic {
+        (
+            "warn",
+            "synthetic".to_owned(),
+            format!(
+                "{} synthetic containers (benchmark, not live)",
+                dash.view.len()
+            ),
+        )
+    } else {
+        match &dash.connection {
+            Connection::Idle => ("idle", "not connected".to_owned(), String::new()),
+            Connection::Connecting if dash.loaded => (
+                "warn",
+                "reconnecting".to_owned(),
+                format!("data as of {last_text}"),
+            ),
+            Connection::Connecting => ("idle", "connecting…".to_owned(), String::new()),
+            Connection::Live if engine_down => (
+                "warn",
+                "engine disconnected".to_owned(),
+                format!(
+                    "{}; data as of {last_text}",
+                    engine
+                        .and_then(|e| e.last_error.clone())
+                        .unwrap_or_else(|| "berth lost the engine".to_owned())
+                ),
+            ),
+            Connection::Live => ("live", "live".to_owned(), last_text),
+            Connection::Stale { since } => (
+                "warn",
+                format!("stale since {}", clock(*since)),
+                format!("reconnecting; data as of {last_text}"),
+            ),
+            Connection::Failed { reason } => {
+                ("bad", "berth not reachable".to_owned(), reason.clone())
+            }
+        }
+    };
+    let show_status = p.on_dashboard || !matches!(dash.connection, Connection::Idle);
+    let total = dash.view.len();
+    let running = dash
+        .view
+        .iter()
+        .filter(|s| s.container.state.running)
+        .count();
+    let theme_label = match theme.as_str() {
+        "dark" => "Theme: dark",
+        "light" => "Theme: light",
+        _ => "Theme: system",
+    };
+    html! {
+        <header class="topbar">
+            <span class="brand"><span class="brand-mark" aria-hidden="true">{ "⚓" }</span>{ " berth" }</span>
+            <nav class="nav" aria-label="Main">
+                { nav(Route::Containers, "Containers") }
+                { nav(Route::History, "History") }
+                { nav(Route::Lab, "Lab") }
+            </nav>
+            if show_status {
+                <div class="status" role="status" aria-live="polite">
+                    <span class="engine" title="The engine berth follows">{ engine_text }</span>
+                    <span class={classes!("pill", pill_class)} id="connection" title={detail.clone()}>
+                        <span class="dot" aria-hidden="true"></span>{ pill_text }
+                    </span>
+                    <span class="freshness muted">{ detail }</span>
+                    if dash.loaded {
+                        <span class="counts-mini muted">{ format!("{running} running · {total} total") }</span>
+                    }
+                </div>
+            }
+            <button type="button" class="theme-toggle" onclick={toggle} title="Switch light/dark theme">{ theme_label }</button>
+        </header>
+    }
+}

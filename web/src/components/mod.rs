@@ -1,0 +1,7 @@
+//! The dashboard's building blocks.
+
+pub mod actions;
+pub mod badge;
+pub mod diagram;
+pub mod header;
+pub mod table;

@@ -1,0 +1,257 @@
+//! Plain-language accounts of a container's state, derived from the core: why it is in its
+//! state (exit codes, OOM, the restart policy and the restart manager's backoff), what each wait
+//! condition would return now, and what a change did. Pure.
+
+use berth_core::container::Container;
+use berth_core::restart::{PolicyKind, RestartManager, RestartPolicy};
+use berth_core::state::StateKind;
+use berth_core::time::{human_duration, Duration, Time};
+use berth_core::wait::{StateStatus, WaitCondition};
+
+/// The signal names of the exit codes 128 + n worth naming.
+fn signal_name(n: i64) -> Option<&'static str> {
+    Some(match n {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        6 => "SIGABRT",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        15 => "SIGTERM",
+        _ => return None,
+    })
+}
+
+/// What an exit code means: "killed for memory (OOMKilled)", "terminated by SIGTERM", …
+pub fn exit_meaning(code: i64, oom_killed: bool) -> String {
+    if oom_killed {
+        return "killed for memory (OOMKilled)".to_owned();
+    }
+    match code {
+        0 => "finished normally".to_owned(),
+        137 => "killed by SIGKILL (docker kill, or docker stop after the stop timeout)".to_owned(),
+        143 => "terminated by SIGTERM (docker stop, or the stop signal)".to_owned(),
+        126 => "the command could not be run (not executable)".to_owned(),
+        127 => "the command was not found".to_owned(),
+        c if c > 128 && c < 160 => match signal_name(c - 128) {
+            Some(name) => format!("killed by {name}"),
+            None => format!("killed by signal {}", c - 128),
+        },
+        -1 => "the wait gave up".to_owned(),
+        c => format!("the program failed with exit code {c}"),
+    }
+}
+
+/// The policy as `docker inspect` users write it: `no`, `always`, `on-failure:3`.
+pub fn policy_text(p: &RestartPolicy) -> String {
+    match p.kind() {
+        PolicyKind::No => "no".to_owned(),
+        PolicyKind::OnFailure if p.maximum_retry_count > 0 => {
+            format!("on-failure:{}", p.maximum_retry_count)
+        }
+        _ => p.to_string(),
+    }
+}
+
+/// The restart manager's delay before the pending restart of `c`, replayed with the core's
+/// [`RestartManager`]: one decision per restart so far, each run as long as the last one
+/// (what the browser can see), so the backoff doubles from 100 ms and resets after a run of
+/// 10 s or more.
+pub fn restart_delay(c: &Container) -> Duration {
+    let ran_for = c.state.finished_at.since(c.state.started_at);
+    let mut rm = RestartManager::new(c.host_config.restart_policy.clone(), 0);
+    let mut delay = berth_core::restart::DEFAULT_DELAY;
+    for _ in 0..c.restart_count.clamp(1, 64) {
+        match rm.should_restart(c.state.exit_code, false, ran_for) {
+            Ok(d) => delay = d.delay,
+            Err(_) => break,
+        }
+        rm.fire();
+    }
+    delay
+}
+
+/// A delay in words: "400 ms", "1.6 s", "1 minute".
+pub fn delay_text(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        let tenths = ms / 100;
+        if tenths % 10 == 0 {
+            format!("{} s", tenths / 10)
+        } else {
+            format!("{}.{} s", tenths / 10, tenths % 10)
+        }
+    } else {
+        human_duration(d).to_lowercase()
+    }
+}
+
+/// Why `c` is in its state, in one or two sentences, at engine time `now`.
+pub fn why(c: &Container, now: Time) -> String {
+    let s = &c.state;
+    let policy = &c.host_config.restart_policy;
+    let ptext = policy_text(policy);
+    let mut out = match s.kind() {
+        StateKind::Created => {
+            "Created and never started: docker start (or docker run) runs it.".to_owned()
+        }
+        StateKind::Running => {
+            let mut t = format!(
+                "Running for {} (pid {}).",
+                human_duration(now.since(s.started_at)).to_lowercase(),
+                s.pid
+            );
+            if let Some(h) = &s.health {
+                let status = h.status();
+                t.push_str(&format!(
+                    " Health check: {status}, failing streak {}.",
+                    h.failing_streak
+                ));
+            }
+            t
+        }
+        StateKind::Paused => format!(
+            "Paused: its processes are frozen (docker pause) but it still counts as running, up {}. docker unpause resumes it.",
+            human_duration(now.since(s.started_at)).to_lowercase()
+        ),
+        StateKind::Restarting => {
+            let delay = restart_delay(c);
+            let due = s.finished_at.add(delay);
+            let of = match policy.kind() {
+                PolicyKind::OnFailure if policy.maximum_retry_count > 0 => {
+                    format!("restart {} of {ptext}", c.restart_count)
+                }
+                _ => format!("restart {} ({ptext})", c.restart_count),
+            };
+            let when = if due > now {
+                format!("due in {}", delay_text(due.since(now)))
+            } else {
+                "due now".to_owned()
+            };
+            format!(
+                "Exited {}, {}; waiting {} before {of}, {when}.",
+                s.exit_code,
+                exit_meaning(s.exit_code, s.oom_killed),
+                delay_text(delay),
+            )
+        }
+        StateKind::Exited => {
+            let mut t = format!(
+                "Exited {}, {}, {} ago.",
+                s.exit_code,
+                exit_meaning(s.exit_code, s.oom_killed),
+                human_duration(now.since(s.finished_at)).to_lowercase()
+            );
+            let note = match policy.kind() {
+                PolicyKind::No => " Restart policy no: it stays exited.".to_owned(),
+                PolicyKind::OnFailure if s.exit_code == 0 => {
+                    format!(" {ptext} does not restart a clean exit.")
+                }
+                PolicyKind::OnFailure
+                    if policy.maximum_retry_count > 0
+                        && c.restart_count >= policy.maximum_retry_count =>
+                {
+                    format!(
+                        " {ptext} gave up after {} restarts.",
+                        c.restart_count
+                    )
+                }
+                _ => format!(" It was stopped by hand, so {ptext} does not restart it."),
+            };
+            t.push_str(&note);
+            t
+        }
+        StateKind::Removing => "Being removed (docker rm in progress).".to_owned(),
+        StateKind::Dead => {
+            "Dead: a removal failed part-way; docker rm -f clears it.".to_owned()
+        }
+    };
+    if !s.error.is_empty() {
+        out.push_str(&format!(" Error: {}.", s.error.trim_end_matches('.')));
+    }
+    out
+}
+
+/// What `docker wait --condition cond` would return right now: the result, or `None` when it
+/// would wait. Places the waiter on a copy of the state with the core's [`State::wait`].
+///
+/// [`State::wait`]: berth_core::state::State::wait
+pub fn wait_now(c: &Container, cond: WaitCondition) -> Option<StateStatus> {
+    let mut state = c.state.clone();
+    let mut waiter = state.wait(cond);
+    waiter.try_result()
+}
+
+/// The readable name of `c`: its name without the slash, or its short ID.
+pub fn display_name(c: &Container) -> String {
+    let n = c.name.trim_start_matches('/');
+    if n.is_empty() {
+        c.id.chars().take(12).collect()
+    } else {
+        n.to_owned()
+    }
+}
+
+/// What a change from `before` to `after` did, in a few words.
+pub fn describe_change(before: Option<&Container>, after: Option<&Container>) -> String {
+    let (b, a) = match (before, after) {
+        (None, None) => return "unknown".to_owned(),
+        (Some(_), None) => return "removed".to_owned(),
+        (None, Some(a)) => {
+            return match a.state.kind() {
+                StateKind::Created => "created".to_owned(),
+                k => format!("appeared ({k})"),
+            }
+        }
+        (Some(b), Some(a)) => (b, a),
+    };
+    let (bs, s) = (&b.state, &a.state);
+    let (bk, k) = (bs.kind(), s.kind());
+    if bk != k {
+        return match (bk, k) {
+            (StateKind::Running, StateKind::Paused) => "paused".to_owned(),
+            (StateKind::Paused, StateKind::Running) => "unpaused".to_owned(),
+            (StateKind::Restarting, StateKind::Running) => {
+                format!("restarted by its policy (restart {})", a.restart_count)
+            }
+            (_, StateKind::Running) => "started".to_owned(),
+            (_, StateKind::Exited) => {
+                let mut t = format!("exited ({})", s.exit_code);
+                if s.oom_killed {
+                    t.push_str(", OOM killed");
+                }
+                t
+            }
+            (_, StateKind::Restarting) => format!(
+                "exited ({}), restarting by policy (restart {})",
+                s.exit_code, a.restart_count
+            ),
+            (_, StateKind::Removing) => "removal started".to_owned(),
+            (_, StateKind::Dead) => "removal failed: dead".to_owned(),
+            (_, StateKind::Created) => "reset to created".to_owned(),
+            (_, StateKind::Paused) => "paused".to_owned(),
+        };
+    }
+    if a.name != b.name {
+        return format!("renamed to {}", a.name.trim_start_matches('/'));
+    }
+    if s.started_at != bs.started_at && k == StateKind::Running {
+        return "restarted".to_owned();
+    }
+    let health = |c: &Container| c.state.health.as_ref().map(|h| h.status());
+    if health(a) != health(b) {
+        if let Some(h) = health(a) {
+            return format!("health: {h}");
+        }
+    }
+    if s.finished_at != bs.finished_at && k == StateKind::Exited {
+        return format!("exited again ({})", s.exit_code);
+    }
+    if a.restart_count != b.restart_count {
+        return format!("restart count {}", a.restart_count);
+    }
+    "updated".to_owned()
+}

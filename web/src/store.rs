@@ -1,0 +1,472 @@
+//! The dashboard's one store: the core's [`Model`] fed by the SSE stream, the [`View`] every page
+//! reads, the connection's state and freshness, the history ring the scrubber replays and each
+//! container's timeline. One [`Msg`] enum, one [`Reducible`] implementation, provided by context
+//! (see [`crate::app`]). Pure: no DOM, so it is tested natively (`web/tests/store.rs`).
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use berth_core::api::ContainerInspect;
+use berth_core::state::StateKind;
+use berth_core::time::{Duration, Time};
+use berth_core::view::View;
+use berth_core::Model;
+use yew::Reducible;
+
+use crate::explain::describe_change;
+use crate::sse::EngineInfo;
+
+/// How many past views the history ring keeps.
+pub const HISTORY_LEN: usize = 500;
+/// How many timeline entries each container keeps.
+pub const TIMELINE_LEN: usize = 50;
+
+/// The state of the link to berth.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    /// Nothing attempted yet (e.g. only the lab was opened).
+    Idle,
+    /// Opening the stream (first time or after a drop).
+    Connecting,
+    /// The stream is open and data is live.
+    Live,
+    /// The stream dropped at the given (browser) time; the data shown is as of the last event.
+    Stale {
+        /// When the drop was noticed.
+        since: Time,
+    },
+    /// berth answered but refused us, or cannot be reached at all.
+    Failed {
+        /// What went wrong, for the user.
+        reason: String,
+    },
+}
+
+impl Connection {
+    /// Whether the data shown is live.
+    pub fn is_live(&self) -> bool {
+        matches!(self, Connection::Live)
+    }
+}
+
+/// One step of the history ring: the whole list as it was after a change.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    /// berth's revision after the change.
+    pub revision: u64,
+    /// The engine's time of the change (as the browser estimates it).
+    pub at: Time,
+    /// The list then (shares structure with its neighbours).
+    pub view: View,
+    /// The IDs that changed in this step.
+    pub changed: Vec<String>,
+    /// What happened, in words (one line per changed container).
+    pub summary: Vec<String>,
+}
+
+/// One entry of a container's timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineEntry {
+    /// berth's revision.
+    pub revision: u64,
+    /// The engine's time of the change (estimated).
+    pub at: Time,
+    /// The state after it.
+    pub state: StateKind,
+    /// The `docker ps` status then.
+    pub status: String,
+    /// What changed, in words.
+    pub what: String,
+}
+
+/// The banner shown after an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// An error (the engine refused) rather than information.
+    pub error: bool,
+    /// The text.
+    pub text: String,
+}
+
+/// The store.
+#[derive(Clone)]
+pub struct Dash {
+    model: Rc<RefCell<Model>>,
+    /// The list as of [`Dash::revision`]; O(1) to clone.
+    pub view: View,
+    /// berth's revision the view is at (0 before the first snapshot).
+    pub revision: u64,
+    /// Whether a snapshot has arrived.
+    pub loaded: bool,
+    /// The link to berth.
+    pub connection: Connection,
+    /// The engine's status (`GET /api/engine`, `event: engine`).
+    pub engine: Option<EngineInfo>,
+    /// Engine clock minus browser clock, in milliseconds (status texts are rendered at engine
+    /// time).
+    pub clock_offset_ms: i64,
+    /// The browser's clock at the last tick, in Unix milliseconds.
+    pub browser_ms: i64,
+    /// When (browser clock) the last message of the stream arrived.
+    pub last_message: Option<Time>,
+    /// The ring of past views, oldest first.
+    pub history: im::Vector<Rc<HistoryEntry>>,
+    /// Each container's timeline, oldest first.
+    pub timelines: im::HashMap<String, im::Vector<TimelineEntry>>,
+    /// The containers ticked for a bulk action.
+    pub selection: Rc<BTreeSet<String>>,
+    /// The last action's outcome.
+    pub notice: Option<Notice>,
+    /// Synthetic data loaded for a benchmark (no connection).
+    pub synthetic: bool,
+}
+
+impl PartialEq for Dash {
+    fn eq(&self, other: &Dash) -> bool {
+        Rc::ptr_eq(&self.model, &other.model)
+            && self.revision == other.revision
+            && self.loaded == other.loaded
+            && self.connection == other.connection
+            && self.engine == other.engine
+            && self.clock_offset_ms == other.clock_offset_ms
+            && self.browser_ms == other.browser_ms
+            && self.last_message == other.last_message
+            && self.history.len() == other.history.len()
+            && self.selection == other.selection
+            && self.notice == other.notice
+            && self.synthetic == other.synthetic
+    }
+}
+
+impl Default for Dash {
+    fn default() -> Dash {
+        Dash {
+            model: Rc::new(RefCell::new(Model::new())),
+            view: View::default(),
+            revision: 0,
+            loaded: false,
+            connection: Connection::Idle,
+            engine: None,
+            clock_offset_ms: 0,
+            browser_ms: 0,
+            last_message: None,
+            history: im::Vector::new(),
+            timelines: im::HashMap::new(),
+            selection: Rc::new(BTreeSet::new()),
+            notice: None,
+            synthetic: false,
+        }
+    }
+}
+
+/// What can happen to the store.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// The stream is being opened.
+    Connecting,
+    /// The stream opened.
+    Opened,
+    /// The stream dropped (browser time, Unix ms).
+    Dropped(i64),
+    /// berth cannot be used: unreachable, or the token is refused.
+    Failed(String),
+    /// `event: snapshot`: the whole set at `revision` (browser time of arrival, Unix ms).
+    Snapshot {
+        /// berth's revision.
+        revision: u64,
+        /// Every container.
+        containers: Vec<ContainerInspect>,
+        /// Browser time of arrival, Unix ms.
+        received_ms: i64,
+    },
+    /// `event: change`: one container changed (`None`: removed).
+    Change {
+        /// berth's revision.
+        revision: u64,
+        /// The container's ID.
+        id: String,
+        /// Its new record, or `None` when removed.
+        container: Option<Box<ContainerInspect>>,
+        /// Browser time of arrival, Unix ms.
+        received_ms: i64,
+    },
+    /// The engine's status (browser time of arrival, Unix ms).
+    Engine(Box<EngineInfo>, i64),
+    /// The clock ticked (browser time, Unix ms).
+    Tick(i64),
+    /// Tick or untick a container for bulk actions.
+    Select(String, bool),
+    /// Replace the selection.
+    SelectOnly(Vec<String>),
+    /// Show (or clear) the banner.
+    Notify(Option<Notice>),
+    /// Load synthetic containers (benchmark page): the model is replaced.
+    Synthetic(Vec<ContainerInspect>, i64),
+}
+
+impl Dash {
+    /// The engine's time now (browser clock plus offset): status texts are rendered at it.
+    pub fn now(&self) -> Time {
+        Time::from_unix_millis(self.browser_ms + self.clock_offset_ms)
+    }
+
+    /// Engine time for a browser time in Unix ms.
+    fn engine_time(&self, browser_ms: i64) -> Time {
+        Time::from_unix_millis(browser_ms + self.clock_offset_ms)
+    }
+
+    /// Whether actions are refused (`read_only` of the engine status); unknown counts as
+    /// read-only until berth says otherwise.
+    pub fn read_only(&self) -> bool {
+        self.engine.as_ref().is_none_or(|e| e.read_only) || self.synthetic
+    }
+
+    /// Containers per state in the current view (all seven keys).
+    pub fn counts(&self) -> BTreeMap<StateKind, usize> {
+        let mut counts: BTreeMap<StateKind, usize> =
+            StateKind::ALL.iter().map(|k| (*k, 0)).collect();
+        for s in self.view.iter() {
+            *counts.entry(s.container.state.kind()).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// The timeline of container `id`, oldest first.
+    pub fn timeline(&self, id: &str) -> Vec<TimelineEntry> {
+        self.timelines
+            .get(id)
+            .map(|t| t.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn push_history(&mut self, entry: HistoryEntry) {
+        self.history.push_back(Rc::new(entry));
+        while self.history.len() > HISTORY_LEN {
+            self.history.pop_front();
+        }
+    }
+
+    fn push_timeline(&mut self, id: &str, entry: TimelineEntry) {
+        let mut line = self.timelines.get(id).cloned().unwrap_or_default();
+        line.push_back(entry);
+        while line.len() > TIMELINE_LEN {
+            line.pop_front();
+        }
+        self.timelines.insert(id.to_owned(), line);
+    }
+
+    /// Applies one container record (`None`: removed) and returns what to say about it.
+    fn apply_one(&mut self, id: &str, record: Option<&ContainerInspect>, at: Time) -> String {
+        let before = self.model.borrow().container(id).cloned();
+        let after = {
+            let mut model = self.model.borrow_mut();
+            match record {
+                Some(doc) => {
+                    model.upsert(doc.to_container(), at);
+                    model.container(id).cloned()
+                }
+                None => {
+                    model.remove(id, at);
+                    None
+                }
+            }
+        };
+        let what = describe_change(before.as_ref(), after.as_ref());
+        let (state, status) = match (&after, &before) {
+            (Some(c), _) => (c.state.kind(), c.state.status_string(at)),
+            (None, Some(c)) => (c.state.kind(), "removed".to_owned()),
+            (None, None) => (StateKind::Exited, "removed".to_owned()),
+        };
+        let name = after
+            .as_ref()
+            .or(before.as_ref())
+            .map(|c| c.name.trim_start_matches('/').to_owned())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| id.chars().take(12).collect());
+        self.push_timeline(
+            id,
+            TimelineEntry {
+                revision: self.revision,
+                at,
+                state,
+                status,
+                what: what.clone(),
+            },
+        );
+        format!("{name}: {what}")
+    }
+
+    fn snapshot(&mut self, revision: u64, containers: Vec<ContainerInspect>, received_ms: i64) {
+        let at = self.engine_time(received_ms);
+        let older = self.model.borrow().view();
+        let incoming: BTreeMap<&str, &ContainerInspect> =
+            containers.iter().map(|c| (c.id.as_str(), c)).collect();
+        self.revision = revision;
+        let mut changed = Vec::new();
+        let mut summary = Vec::new();
+        // Removed first, then each record that differs from what the model has.
+        let gone: Vec<String> = older
+            .iter()
+            .map(|s| s.id().to_owned())
+            .filter(|id| !incoming.contains_key(id.as_str()))
+            .collect();
+        for id in gone {
+            summary.push(self.apply_one(&id, None, at));
+            changed.push(id);
+        }
+        for (id, doc) in &incoming {
+            let same = self
+                .model
+                .borrow()
+                .container(id)
+                .is_some_and(|c| ContainerInspect::of(c) == **doc);
+            if same {
+                continue;
+            }
+            summary.push(self.apply_one(id, Some(doc), at));
+            changed.push((*id).to_owned());
+        }
+        self.view = self.model.borrow().view();
+        self.loaded = true;
+        self.last_message = Some(Time::from_unix_millis(received_ms));
+        if !changed.is_empty() || self.history.is_empty() {
+            let first = self.history.is_empty();
+            self.push_history(HistoryEntry {
+                revision,
+                at,
+                view: self.view.clone(),
+                changed: if first { Vec::new() } else { changed },
+                summary: if first {
+                    vec![format!("snapshot of {} containers", self.view.len())]
+                } else {
+                    summary
+                },
+            });
+        }
+    }
+
+    fn change(
+        &mut self,
+        revision: u64,
+        id: &str,
+        container: Option<&ContainerInspect>,
+        received_ms: i64,
+    ) {
+        self.last_message = Some(Time::from_unix_millis(received_ms));
+        if revision <= self.revision && self.loaded {
+            // Already applied (a replay after a reconnect).
+            return;
+        }
+        let at = self.engine_time(received_ms);
+        self.revision = revision;
+        let line = self.apply_one(id, container, at);
+        self.view = self.model.borrow().view();
+        self.push_history(HistoryEntry {
+            revision,
+            at,
+            view: self.view.clone(),
+            changed: vec![id.to_owned()],
+            summary: vec![line],
+        });
+        if container.is_none() && self.selection.contains(id) {
+            let mut sel = (*self.selection).clone();
+            sel.remove(id);
+            self.selection = Rc::new(sel);
+        }
+    }
+}
+
+impl Reducible for Dash {
+    type Action = Msg;
+
+    fn reduce(self: Rc<Self>, msg: Msg) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match msg {
+            Msg::Connecting => {
+                if matches!(
+                    next.connection,
+                    Connection::Idle | Connection::Failed { .. }
+                ) {
+                    next.connection = Connection::Connecting;
+                }
+            }
+            Msg::Opened => next.connection = Connection::Live,
+            Msg::Dropped(ms) => {
+                if !matches!(next.connection, Connection::Stale { .. }) {
+                    next.connection = Connection::Stale {
+                        since: Time::from_unix_millis(ms),
+                    };
+                }
+            }
+            Msg::Failed(reason) => next.connection = Connection::Failed { reason },
+            Msg::Snapshot {
+                revision,
+                containers,
+                received_ms,
+            } => {
+                next.connection = Connection::Live;
+                next.snapshot(revision, containers, received_ms);
+            }
+            Msg::Change {
+                revision,
+                id,
+                container,
+                received_ms,
+            } => {
+                next.connection = Connection::Live;
+                next.change(revision, &id, container.as_deref(), received_ms);
+            }
+            Msg::Engine(info, received_ms) => {
+                next.clock_offset_ms = info
+                    .now
+                    .and_then(|t| t.unix_nanos())
+                    .map(|n| n / 1_000_000 - received_ms)
+                    .unwrap_or(0);
+                next.engine = Some(*info);
+            }
+            Msg::Tick(ms) => {
+                if ms == next.browser_ms {
+                    return self;
+                }
+                next.browser_ms = ms;
+            }
+            Msg::Select(id, on) => {
+                let mut sel = (*next.selection).clone();
+                if on {
+                    sel.insert(id);
+                } else {
+                    sel.remove(&id);
+                }
+                next.selection = Rc::new(sel);
+            }
+            Msg::SelectOnly(ids) => next.selection = Rc::new(ids.into_iter().collect()),
+            Msg::Notify(notice) => next.notice = notice,
+            Msg::Synthetic(containers, ms) => {
+                let mut fresh = Dash {
+                    browser_ms: ms,
+                    synthetic: true,
+                    ..Dash::default()
+                };
+                let at = Time::from_unix_millis(ms);
+                {
+                    let mut model = fresh.model.borrow_mut();
+                    for doc in &containers {
+                        model.upsert(doc.to_container(), at);
+                    }
+                }
+                fresh.view = fresh.model.borrow().view();
+                fresh.revision = containers.len() as u64;
+                fresh.loaded = true;
+                fresh.connection = Connection::Idle;
+                return Rc::new(fresh);
+            }
+        }
+        Rc::new(next)
+    }
+}
+
+/// How long ago `then` was at `now`, for "last event 3 seconds ago".
+pub fn ago(now: Time, then: Time) -> Duration {
+    now.since(then)
+}
