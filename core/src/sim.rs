@@ -182,6 +182,8 @@ struct Process {
     probes_run: u32,
     /// While paused: how long the program still had until its own exit.
     frozen: Option<Duration>,
+    /// Signals sent while frozen, delivered when it thaws.
+    queued_signals: Vec<i64>,
     /// Stops and restarts waiting for the exit, in call order.
     pending: Vec<PendingStop>,
     /// The last exit of the process.
@@ -209,11 +211,16 @@ pub struct Sim {
 
 impl Sim {
     /// An engine with no containers, its clock at `start`, IDs and names drawn from `seed`.
+    /// The zero time ("never") cannot be a clock reading: it starts the clock at the Unix epoch.
     pub fn new(start: Time, seed: u64) -> Sim {
         let mut rng = Rng::new(seed);
         let none_network = rng.hex_id();
         Sim {
-            now: start,
+            now: if start.is_zero() {
+                Time::from_unix_nanos(0)
+            } else {
+                start
+            },
             rng,
             containers: MemoryStore::new(),
             processes: BTreeMap::new(),
@@ -313,6 +320,7 @@ impl Sim {
                 probe: spec.probe,
                 probes_run: 0,
                 frozen: None,
+                queued_signals: Vec::new(),
                 pending: Vec::new(),
                 last_exit: ExitStatus::default(),
                 last_decision: None,
@@ -679,6 +687,13 @@ impl Sim {
         self.processes.get(&id)?.last_decision
     }
 
+    /// How the container's process and its health probe behave (what it was created with).
+    pub fn behaviour(&self, reference: &str) -> Option<(Program, Probe)> {
+        let id = self.resolve(reference).ok()?;
+        let p = self.processes.get(&id)?;
+        Some((p.program, p.probe))
+    }
+
     // ------------------------------------------------------------------ the daemon's internals
 
     fn container(&self, id: &str) -> Result<&Container, SimError> {
@@ -838,6 +853,7 @@ impl Sim {
                 c.has_been_manually_stopped = false;
             }
         }
+        self.cancel_timers(id, TimerKind::Relaunch);
         self.emit_network(id, "connect");
         let pid = self.next_pid;
         self.next_pid += 1;
@@ -928,14 +944,14 @@ impl Sim {
             self.resume(id);
         }
         let paused = self.containers.get(id).is_some_and(|c| c.state.paused);
-        let exit = self
-            .processes
-            .get(id)
-            .and_then(|p| p.program.exit_on_signal(sig));
-        match exit {
-            Some(code) if sig == SIGKILL || !paused => self.handle_exit(id, code, false),
-            _ => {}
+        if paused && sig != SIGKILL {
+            // A frozen process gets the signal when it thaws.
+            if let Some(p) = self.processes.get_mut(id) {
+                p.queued_signals.push(sig);
+            }
+            return;
         }
+        self.deliver(id, sig);
     }
 
     /// The restart manager was cancelled while a restart was pending: the container stops with
@@ -977,6 +993,28 @@ impl Sim {
         }
         self.save(id);
         self.emit(id, "unpause", &[]);
+        let queued = self
+            .processes
+            .get_mut(id)
+            .map(|p| std::mem::take(&mut p.queued_signals))
+            .unwrap_or_default();
+        for sig in queued {
+            if !self.containers.get(id).is_some_and(|c| c.state.running) {
+                break;
+            }
+            self.deliver(id, sig);
+        }
+    }
+
+    /// The process receives `sig`: it dies or carries on as its program dictates.
+    fn deliver(&mut self, id: &str, sig: i64) {
+        if let Some(code) = self
+            .processes
+            .get(id)
+            .and_then(|p| p.program.exit_on_signal(sig))
+        {
+            self.handle_exit(id, code, false);
+        }
     }
 
     /// The monitor's `handleContainerExit`: the process exited with `code`.
@@ -1019,6 +1057,7 @@ impl Sim {
             p.last_exit = exit;
             p.last_decision = Some(decision);
             p.frozen = None;
+            p.queued_signals.clear();
         }
         self.save(id);
         self.emit(id, "die", &[("exitCode", code.to_string())]);
@@ -1093,6 +1132,7 @@ impl Sim {
         };
         check_as(action, c, reference)?;
         c.state.set_removal_in_progress();
+        self.cancel_timers(id, TimerKind::Relaunch);
         Ok(())
     }
 

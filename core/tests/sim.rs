@@ -21,6 +21,9 @@ const T0: i64 = 1_795_934_161;
 const BUSYBOX: &str = "local/busybox:1";
 const RECORDED_EVENTS: &str = include_str!("../../testdata/engine/events.jsonl");
 const RECORDED_ERRORS: &str = include_str!("../../testdata/engine/errors.json");
+/// A second recording from the same engine (kills, stops and restarts of containers with health
+/// checks, stop of a paused container); container events only, without `exec_*`.
+const KILL_HEALTH_EVENTS: &str = include_str!("data/engine-kill-health.jsonl");
 
 fn at_ms(ms: i64) -> Time {
     Time::from_unix_secs(T0).add(Duration::from_millis(ms))
@@ -102,8 +105,11 @@ fn sequence(events: &[Event], id: &str) -> Vec<String> {
 }
 
 fn recorded() -> Vec<Event> {
-    RECORDED_EVENTS
-        .lines()
+    parse_recording(RECORDED_EVENTS)
+}
+
+fn parse_recording(text: &str) -> Vec<Event> {
+    text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| Event::parse(l).expect("recorded event"))
         .collect()
@@ -111,13 +117,25 @@ fn recorded() -> Vec<Event> {
 
 /// The recorded sequence of the container the engine created as `name`.
 fn recorded_sequence(name: &str) -> Vec<String> {
-    let events = recorded();
+    sequence_of_named(&recorded(), name)
+}
+
+/// The sequence of the container the recording created as `name`.
+fn sequence_of_named(events: &[Event], name: &str) -> Vec<String> {
     let id = events
         .iter()
         .find(|e| e.is_container() && e.verb() == "create" && e.attribute("name") == Some(name))
         .map(|e| e.id().to_owned())
         .unwrap_or_else(|| panic!("no recorded container {name}"));
-    sequence(&events, &id)
+    sequence(events, &id)
+}
+
+/// [`sequence`] without the network events (for the recording that has none).
+fn container_sequence(events: &[Event], id: &str) -> Vec<String> {
+    sequence(events, id)
+        .into_iter()
+        .filter(|l| !l.starts_with("net:"))
+        .collect()
 }
 
 fn strs(v: &[&str]) -> Vec<String> {
@@ -471,18 +489,120 @@ fn stop_of_a_paused_container_thaws_it_after_the_signal() {
     );
     sim.advance_by(Duration::from_secs(1));
     assert_eq!(get(&sim, &id).state.exit_code, 137);
-    // Recorded by hand from the same engine (`docker pause p1; docker stop -t 1 p1`).
+    let mut expected = sequence_of_named(&parse_recording(KILL_HEALTH_EVENTS), "pausestop");
+    expected.drain(..3); // create, start, pause
+    assert_eq!(
+        container_sequence(&sim.drain_events(), &id),
+        expected,
+        "kill 15, unpause, kill 9, die 137, stop"
+    );
+}
+
+#[test]
+fn a_signal_to_a_frozen_process_is_delivered_when_it_thaws() {
+    let mut sim = new_sim();
+    let id = sim
+        .create(CreateSpec {
+            stop_signal: Some("SIGUSR1".into()),
+            ..spec("frozen", Program::RunsForever)
+        })
+        .unwrap();
+    sim.start(&id).unwrap();
+    sim.pause(&id).unwrap();
+    sim.drain_events();
+    // Not the stop signal: the engine neither thaws the container nor cancels its policy.
+    sim.kill(&id, Some("TERM")).unwrap();
+    assert_eq!(get(&sim, &id).state.kind(), StateKind::Paused);
     assert_eq!(
         sequence(&sim.drain_events(), &id),
-        strs(&[
-            "kill signal=15",
-            "unpause",
-            "kill signal=9",
-            "die exitCode=137",
-            "net:disconnect",
-            "stop"
-        ])
+        strs(&["kill signal=15"])
     );
+    sim.unpause(&id).unwrap();
+    assert_eq!(get(&sim, &id).state.exit_code, 143);
+    assert_eq!(
+        sequence(&sim.drain_events(), &id),
+        strs(&["unpause", "die exitCode=143", "net:disconnect"])
+    );
+}
+
+#[test]
+fn kill_stop_and_restart_with_health_checks_equal_the_second_recording() {
+    let recording = parse_recording(KILL_HEALTH_EVENTS);
+    let mut sim = new_sim();
+    let passing = |name: &str, program: Program| {
+        spec(name, program).healthcheck(shell_check("true", 1_000, 0), Probe::Passes)
+    };
+    let hcstop = sim
+        .create(passing("hcstop", Program::IgnoresSigterm))
+        .unwrap();
+    let hckill = sim
+        .create(
+            spec("hckill", Program::IgnoresSigterm)
+                .healthcheck(shell_check("false", 1_000, 1), Probe::Fails),
+        )
+        .unwrap();
+    let hcrestart = sim
+        .create(passing("hcrestart", Program::IgnoresSigterm))
+        .unwrap();
+    let hcdie = sim
+        .create(passing("hcdie", Program::RunsForever).restart(RestartPolicy::on_failure(1)))
+        .unwrap();
+    let alwayskill = sim
+        .create(spec("alwayskill", Program::RunsForever).restart(RestartPolicy::always()))
+        .unwrap();
+    let unlesskill = sim
+        .create(spec("unlesskill", Program::RunsForever).restart(RestartPolicy::unless_stopped()))
+        .unwrap();
+    for id in [
+        &hcstop,
+        &hckill,
+        &hcrestart,
+        &hcdie,
+        &alwayskill,
+        &unlesskill,
+    ] {
+        sim.start(id).unwrap();
+    }
+    sim.advance_by(Duration::from_millis(1_500));
+    sim.stop(&hcstop, Some(1)).unwrap();
+    sim.kill(&hckill, None).unwrap();
+    sim.restart(&hcrestart, Some(1)).unwrap();
+    sim.process_exit(&hcdie, 2).unwrap();
+    sim.kill(&alwayskill, None).unwrap();
+    sim.kill(&unlesskill, None).unwrap();
+    sim.advance_by(Duration::from_millis(1_050));
+    assert_eq!(
+        get(&sim, &hcrestart).state.health.unwrap().status(),
+        HealthStatus::Starting,
+        "a restart starts the health check over"
+    );
+    sim.advance_by(Duration::from_millis(2_000));
+    sim.process_exit(&hcdie, 2).unwrap();
+    sim.advance_by(Duration::from_secs(10));
+
+    let events = sim.drain_events();
+    for (name, id) in [
+        ("hcstop", &hcstop),
+        ("hckill", &hckill),
+        ("hcrestart", &hcrestart),
+        ("hcdie", &hcdie),
+        ("alwayskill", &alwayskill),
+        ("unlesskill", &unlesskill),
+    ] {
+        assert_eq!(
+            container_sequence(&events, id),
+            sequence_of_named(&recording, name),
+            "{name}"
+        );
+    }
+    let final_health = |id: &str| get(&sim, id).state.health.map(|h| h.status());
+    assert_eq!(final_health(&hcstop), Some(HealthStatus::Unhealthy));
+    assert_eq!(final_health(&hckill), Some(HealthStatus::Unhealthy));
+    assert_eq!(final_health(&hcrestart), Some(HealthStatus::Healthy));
+    assert_eq!(final_health(&hcdie), Some(HealthStatus::Unhealthy));
+    assert_eq!(get(&sim, &hcdie).restart_count, 1);
+    assert_eq!(get(&sim, &alwayskill).restart_count, 0);
+    assert_eq!(get(&sim, &unlesskill).state.exit_code, 137);
 }
 
 #[test]
@@ -1830,6 +1950,73 @@ fn refusals_match_the_recorded_engine() {
         }
     }
     assert!(cases.len() >= 20, "the recording has {} cases", cases.len());
+}
+
+#[test]
+fn relaunch_starts_a_container_that_gave_up_but_not_one_stopped_by_hand() {
+    let mut sim = new_sim();
+    let id = sim
+        .create(spec(
+            "job",
+            Program::ExitsAfter {
+                after_ms: 1_000,
+                code: 0,
+            },
+        ))
+        .unwrap();
+    sim.relaunch_after(&id, Some(Duration::from_secs(5)))
+        .unwrap();
+    sim.start(&id).unwrap();
+    sim.advance_to(at_ms(1_000));
+    assert_eq!(sim.next_deadline(), Some(at_ms(6_000)));
+    assert_eq!(sim.deadlines()[0].kind, TimerKind::Relaunch);
+    sim.advance_to(at_ms(6_000));
+    assert!(get(&sim, &id).state.running, "started again");
+    assert_eq!(get(&sim, &id).state.started_at, at_ms(6_000));
+    sim.stop(&id, None).unwrap();
+    assert_eq!(sim.next_deadline(), None, "a manual stop is respected");
+    sim.start(&id).unwrap();
+    sim.advance_to(at_ms(7_000));
+    sim.start(&id).unwrap();
+    assert!(
+        sim.deadlines()
+            .iter()
+            .all(|d| d.kind != TimerKind::Relaunch),
+        "a manual start makes the pending relaunch moot"
+    );
+    sim.relaunch_after(&id, None).unwrap();
+    sim.advance_to(at_ms(60_000));
+    assert_eq!(get(&sim, &id).state.kind(), StateKind::Exited);
+    assert_eq!(sim.next_deadline(), None);
+}
+
+#[test]
+fn a_zero_start_time_starts_the_clock_at_the_epoch() {
+    let mut sim = Sim::new(Time::ZERO, 1);
+    assert_eq!(sim.now(), Time::from_unix_nanos(0));
+    let id = run(
+        &mut sim,
+        "early",
+        Program::ExitsAfter {
+            after_ms: 5,
+            code: 0,
+        },
+    );
+    sim.advance_by(Duration::from_secs(1));
+    assert_eq!(
+        get(&sim, &id).state.finished_at,
+        Time::from_unix_nanos(5_000_000)
+    );
+    assert_eq!(
+        sim.behaviour("early"),
+        Some((
+            Program::ExitsAfter {
+                after_ms: 5,
+                code: 0
+            },
+            Probe::Passes
+        ))
+    );
 }
 
 // ---------------------------------------------------------------------------- determinism

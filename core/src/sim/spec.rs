@@ -84,7 +84,8 @@ impl CreateSpec {
 /// handler for). The others are ordinary processes (as under `--init`): a signal whose default
 /// action terminates kills them with exit code 128 + the signal's number (143 for SIGTERM, 138
 /// for SIGUSR1); SIGCHLD, SIGCONT, SIGURG and SIGWINCH are ignored and the job-control stops
-/// (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) are not modelled, so they change nothing.
+/// (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) are not modelled, so they change nothing. A frozen
+/// (paused) process receives a signal other than SIGKILL only when it is thawed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Program {
