@@ -20,6 +20,10 @@
 //!   `exited` with the last exit code and RestartCount unchanged.
 //! - On `die` the health monitor stops and an open monitor leaves Health `unhealthy` (the streak
 //!   and log are kept); a `start` with a health check sets `starting` and a zero streak.
+//!
+//! An event the model cannot place (a `die` or `pause` of a container it did not see running, a
+//! `stop` of one it still sees running, any event of an unknown container) keeps the flags'
+//! invariants and asks for an inspect.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
@@ -500,6 +504,11 @@ fn transition(c: &mut Container, action: ContainerAction, ev: &Event, now: Time)
             true
         }
         ContainerAction::Die => {
+            let was_running = c.state.running && !c.state.restarting;
+            if c.state.restarting {
+                // The policy's start was missed: that restart did happen.
+                c.restart_manager().fire();
+            }
             let code = exit_code_of(ev);
             let ran_for = now.since(c.state.started_at);
             let manually_stopped = c.has_been_manually_stopped;
@@ -517,7 +526,8 @@ fn transition(c: &mut Container, action: ContainerAction, ev: &Event, now: Time)
             if let Some(h) = c.state.health.as_mut() {
                 h.close_monitor();
             }
-            false
+            // A die of a container the model did not see running: its start was missed.
+            !was_running
         }
         ContainerAction::Kill => {
             let signal = ev.attribute("signal").and_then(signal_number);
@@ -574,7 +584,7 @@ fn transition(c: &mut Container, action: ContainerAction, ev: &Event, now: Time)
                         health.failing_streak = 0;
                     }
                     // Only a running monitor reports.
-                    health.monitor_open = true;
+                    health.monitor_open = c.state.running && !c.state.restarting;
                 }
                 None => return true,
             }

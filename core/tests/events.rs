@@ -350,6 +350,24 @@ fn die_without_a_readable_exit_code_reads_zero() {
 }
 
 #[test]
+fn a_die_the_model_cannot_place_asks_for_an_inspect() {
+    // Never seen started.
+    let mut m = model_with(A, "job", RestartPolicy::no());
+    let applied = m.apply(&ev("die", A, 1).with_attribute("exitCode", "1"));
+    assert!(applied.needs_inspect);
+    assert!(!m.container(A).unwrap().state.running);
+    // The policy's start was missed: the restart still counts, and the next decision is made.
+    let mut m = model_with(B, "crash", RestartPolicy::on_failure(2));
+    m.apply(&ev("start", B, 1));
+    m.apply(&ev("die", B, 2).with_attribute("exitCode", "7"));
+    let applied = m.apply(&ev("die", B, 4).with_attribute("exitCode", "7"));
+    assert!(applied.needs_inspect);
+    let c = m.container(B).unwrap();
+    assert_eq!(c.state.kind(), StateKind::Restarting);
+    assert_eq!(c.restart_count, 2);
+}
+
+#[test]
 fn crash_loop_under_on_failure_2() {
     let mut m = model_with(A, "crash", RestartPolicy::on_failure(2));
     let mut waiter = None;
