@@ -21,6 +21,8 @@ pub mod events;
 pub mod exec;
 pub mod filters;
 pub mod health;
+#[cfg(target_arch = "wasm32")]
+pub mod js;
 pub mod model;
 pub mod restart;
 pub mod sim;
