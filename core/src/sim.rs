@@ -248,12 +248,10 @@ impl Sim {
     /// `docker create`: a created container; returns its ID.
     ///
     /// Refusals as the engine's: invalid settings (400), an invalid name (400), a name in use
-    /// (409 "Conflict. The container name …"), an empty image (404 "No such image: ").
+    /// (409 "Conflict. The container name …"). Every image exists; an empty one is accepted, as
+    /// 20.10 accepts it (its events then carry no `image` attribute).
     pub fn create(&mut self, spec: CreateSpec) -> Result<String, SimError> {
         validate(&spec)?;
-        if spec.image.is_empty() {
-            return Err(SimError::new(ErrorKind::NotFound, "No such image: "));
-        }
         let id = loop {
             let id = self.rng.hex_id();
             if self.containers.get(&id).is_none() {
@@ -349,7 +347,8 @@ impl Sim {
 
     /// `docker stop [-t timeout_s]`: sends the stop signal (a `kill` event); a process that
     /// honours it exits now, one that ignores it gets SIGKILL when the timeout (default: the
-    /// container's, 10 s) has passed on the virtual clock; a negative timeout waits forever.
+    /// container's, 10 s) has passed on the virtual clock (at once for 0); a negative timeout
+    /// waits forever.
     /// The `stop` event follows the exit. A stopped container is not modified. A restarting one
     /// just stays stopped (only a `stop` event).
     pub fn stop(&mut self, reference: &str, timeout_s: Option<i64>) -> Result<Outcome, SimError> {
@@ -911,7 +910,11 @@ impl Sim {
             .processes
             .get(id)
             .is_some_and(|p| p.pending.iter().any(|s| s.op == op));
-        if still_pending && seconds >= 0 {
+        let running = self.containers.get(id).is_some_and(|c| c.state.running);
+        if still_pending && seconds == 0 && running {
+            // No grace at all: the engine kills at once.
+            self.kill_with_signal(id, SIGKILL);
+        } else if still_pending && seconds > 0 {
             let at = self.now.add(Duration::from_secs(seconds));
             self.schedule(at, id, TimerKind::StopTimeout, op);
         }

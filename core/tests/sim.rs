@@ -1535,6 +1535,130 @@ fn auto_remove_destroys_after_the_exit() {
     );
 }
 
+#[test]
+fn auto_remove_after_a_stop_sends_stop_then_destroy() {
+    let mut sim = new_sim();
+    let id = sim
+        .create(CreateSpec {
+            auto_remove: true,
+            ..spec("rm1", Program::IgnoresSigterm)
+        })
+        .unwrap();
+    sim.start(&id).unwrap();
+    sim.drain_events();
+    sim.stop(&id, Some(1)).unwrap();
+    sim.advance_by(Duration::from_secs(1));
+    assert!(sim.inspect(&id).is_err());
+    // Recorded by hand from the same engine (`docker run --rm …; docker stop -t 1`).
+    assert_eq!(
+        sequence(&sim.drain_events(), &id),
+        strs(&[
+            "kill signal=15",
+            "kill signal=9",
+            "die exitCode=137",
+            "net:disconnect",
+            "stop",
+            "destroy"
+        ])
+    );
+}
+
+#[test]
+fn restart_and_term_of_paused_containers_thaw_them_first() {
+    let mut sim = new_sim();
+    let ps1 = run(&mut sim, "ps1", Program::RunsForever);
+    let ps2 = run(&mut sim, "ps2", Program::RunsForever);
+    sim.pause(&ps1).unwrap();
+    sim.pause(&ps2).unwrap();
+    sim.drain_events();
+    sim.restart(&ps1, Some(1)).unwrap();
+    sim.kill(&ps2, Some("TERM")).unwrap();
+    let events = sim.drain_events();
+    // Recorded by hand from the same engine (paused `--init sleep` containers).
+    assert_eq!(
+        sequence(&events, &ps1),
+        strs(&[
+            "kill signal=15",
+            "unpause",
+            "die exitCode=143",
+            "net:disconnect",
+            "stop",
+            "net:connect",
+            "start",
+            "restart"
+        ])
+    );
+    assert_eq!(
+        sequence(&events, &ps2),
+        strs(&[
+            "kill signal=15",
+            "unpause",
+            "die exitCode=143",
+            "net:disconnect"
+        ])
+    );
+}
+
+#[test]
+fn restart_with_no_grace_kills_at_once() {
+    let mut sim = new_sim();
+    let id = run(&mut sim, "rn2", Program::IgnoresSigterm);
+    sim.drain_events();
+    sim.restart(&id, Some(0)).unwrap();
+    assert!(get(&sim, &id).state.running);
+    assert_eq!(sim.next_deadline(), None);
+    assert_eq!(
+        sequence(&sim.drain_events(), &id),
+        strs(&[
+            "kill signal=15",
+            "kill signal=9",
+            "die exitCode=137",
+            "net:disconnect",
+            "stop",
+            "net:connect",
+            "start",
+            "restart"
+        ])
+    );
+}
+
+#[test]
+fn create_accepts_an_empty_image_and_checks_the_stop_signal() {
+    let mut sim = new_sim();
+    let id = sim
+        .create(CreateSpec::new("", &["true"]).named("noimg"))
+        .unwrap();
+    let events = sim.drain_events();
+    assert_eq!(events[0].attribute("image"), None, "no image, no attribute");
+    assert_eq!(events[0].attribute("name"), Some("noimg"));
+    assert_eq!(get(&sim, &id).config.image, "");
+    let bad = CreateSpec {
+        stop_signal: Some("NOPE".into()),
+        ..spec("sig1", Program::RunsForever)
+    };
+    assert_eq!(
+        sim.create(bad),
+        Err(err(
+            400,
+            ErrorKind::InvalidParameter,
+            "Invalid signal: NOPE"
+        ))
+    );
+    let negative = spec("rp2", Program::RunsForever).restart(RestartPolicy::on_failure(-1));
+    assert_eq!(
+        sim.create(negative).unwrap_err().message,
+        "maximum retry count cannot be negative"
+    );
+    let counted = spec("rp3", Program::RunsForever).restart(RestartPolicy {
+        name: "always".into(),
+        maximum_retry_count: 2,
+    });
+    assert_eq!(
+        sim.create(counted).unwrap_err().message,
+        "maximum retry count cannot be used with restart policy 'always'"
+    );
+}
+
 // ---------------------------------------------------------------------------- rename, resolve
 
 #[test]
