@@ -279,6 +279,11 @@ pub async fn not_found() -> ApiError {
     page_not_found()
 }
 
+/// A known path with another method.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -64,6 +64,7 @@ pub fn app(state: AppState) -> Router {
         .route("/engine", get(api::engine))
         .route("/events", get(sse::events))
         .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
         .with_state(state);
     Router::new()
         .nest("/api", api)

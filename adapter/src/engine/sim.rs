@@ -1,0 +1,326 @@
+//! The simulated engine as an [`Engine`]: the core's [`Sim`] driven by a tokio task in real
+//! time (or `speed` times faster), so `berth --engine sim` shows the demo fleet and stays lively:
+//! the crash loop restarts and gives up, health probes run, the stop timeouts expire.
+//!
+//! Virtual time is mapped onto tokio's clock (`virtual = start + (instant - origin) × speed`),
+//! so under tokio's paused test clock a whole lifecycle runs in no real time. The `Sim` lives
+//! behind a `std::sync::Mutex` that is never held across an await; a ticker task sleeps until
+//! the next deadline (or until an operation changes the deadlines), advances the sim to "now",
+//! and broadcasts what it emitted. Events are also kept in a bounded history, so that
+//! `events(since)` replays what a follower has not seen.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use async_trait::async_trait;
+use berth_core::actions::Action;
+use berth_core::events::Event;
+use berth_core::sim::{Outcome as SimOutcome, Sim, SimError};
+use berth_core::time::Time;
+use berth_core::wait::WaitCondition;
+use berth_core::Container;
+use futures_util::stream::{self, StreamExt};
+use tokio::sync::{broadcast, Notify};
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_stream::wrappers::BroadcastStream;
+
+use super::{
+    system_now, ActionOpts, Engine, EngineError, EngineInfo, EventStream, Outcome, WaitResponse,
+};
+
+/// How many past events the simulation keeps for `events(since)`.
+pub const HISTORY: usize = 4096;
+/// How many events a slow follower may lag behind before its stream breaks (it then resyncs).
+const BROADCAST_CAPACITY: usize = 4096;
+
+/// Maps virtual time onto tokio's clock.
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    start: Time,
+    origin: tokio::time::Instant,
+    speed: f64,
+}
+
+impl Clock {
+    fn now(&self) -> Time {
+        let real = self.origin.elapsed().as_nanos() as f64;
+        self.start.add(berth_core::time::Duration::from_nanos(
+            (real * self.speed) as i64,
+        ))
+    }
+
+    /// The instant the virtual time `t` is reached.
+    fn instant_of(&self, t: Time) -> tokio::time::Instant {
+        let ahead = t.since(self.start).as_nanos().max(0) as f64 / self.speed;
+        // Far-off deadlines are clamped: a day of sleep is re-checked anyway.
+        let ahead = ahead.min(86_400e9);
+        self.origin + std::time::Duration::from_nanos(ahead as u64)
+    }
+}
+
+struct Core {
+    sim: Sim,
+    history: VecDeque<Event>,
+}
+
+struct Shared {
+    core: Mutex<Core>,
+    clock: Clock,
+    events: broadcast::Sender<Event>,
+    /// Wakes the ticker when an operation may have changed the deadlines.
+    wake: Notify,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Core> {
+        self.core
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Brings the sim to the current virtual time and publishes what it emitted.
+    fn catch_up(&self, core: &mut Core) {
+        core.sim.advance_to(self.clock.now());
+        self.publish(core);
+    }
+
+    fn publish(&self, core: &mut Core) {
+        for event in core.sim.drain_events() {
+            core.history.push_back(event.clone());
+            if core.history.len() > HISTORY {
+                core.history.pop_front();
+            }
+            // No subscriber is fine: nobody is following yet.
+            let _ = self.events.send(event);
+        }
+    }
+}
+
+/// The simulated engine. Create it inside a tokio runtime: it spawns its ticker there. The
+/// ticker ends when the engine is dropped.
+pub struct SimEngine {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for SimEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SimEngine(speed {})", self.shared.clock.speed)
+    }
+}
+
+impl SimEngine {
+    /// The demo fleet ([`Sim::demo`]) as it stands now, running `speed` times faster than real
+    /// time (1.0 for real time).
+    pub fn demo(speed: f64) -> SimEngine {
+        let start = system_now();
+        SimEngine::new(Sim::demo(start), speed)
+    }
+
+    /// Drives `sim`, whose clock is taken to read "now", at `speed` (a non-positive or
+    /// non-finite speed is read as 1).
+    pub fn new(sim: Sim, speed: f64) -> SimEngine {
+        let speed = if speed.is_finite() && speed > 0.0 {
+            speed
+        } else {
+            1.0
+        };
+        let clock = Clock {
+            start: sim.now(),
+            origin: tokio::time::Instant::now(),
+            speed,
+        };
+        let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let shared = Arc::new(Shared {
+            core: Mutex::new(Core {
+                sim,
+                history: VecDeque::new(),
+            }),
+            clock,
+            events,
+            wake: Notify::new(),
+        });
+        tokio::spawn(tick(Arc::downgrade(&shared)));
+        SimEngine { shared }
+    }
+
+    /// Runs `op` on the sim at the current virtual time, publishes its events and wakes the
+    /// ticker.
+    fn with_sim<T>(&self, op: impl FnOnce(&mut Sim) -> T) -> T {
+        let result = {
+            let mut core = self.shared.lock();
+            self.shared.catch_up(&mut core);
+            let result = op(&mut core.sim);
+            self.shared.publish(&mut core);
+            result
+        };
+        self.shared.wake.notify_one();
+        result
+    }
+}
+
+/// The ticker: sleeps until the next deadline, fires it, publishes, repeats.
+async fn tick(shared: Weak<Shared>) {
+    loop {
+        let (deadline, clock) = {
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            let mut core = shared.lock();
+            shared.catch_up(&mut core);
+            (core.sim.next_deadline(), shared.clock)
+        };
+        // Hold only a weak reference while asleep, so a dropped engine ends the task.
+        let notified = {
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            let shared = shared.clone();
+            async move { shared.wake.notified().await }
+        };
+        match deadline {
+            Some(at) => {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(clock.instant_of(at)) => {}
+                    _ = notified => {}
+                }
+            }
+            None => notified.await,
+        }
+    }
+}
+
+fn engine_error(e: SimError) -> EngineError {
+    EngineError::Api {
+        status: e.status,
+        kind: e.kind,
+        message: e.message,
+    }
+}
+
+fn outcome(o: SimOutcome) -> Outcome {
+    match o {
+        SimOutcome::Done => Outcome::Done,
+        SimOutcome::NotModified => Outcome::NotModified,
+    }
+}
+
+/// The architecture as the Engine API names it.
+fn engine_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        other => other,
+    }
+}
+
+#[async_trait]
+impl Engine for SimEngine {
+    fn kind(&self) -> &'static str {
+        "sim"
+    }
+
+    fn now(&self) -> Time {
+        self.shared.clock.now()
+    }
+
+    async fn version(&self) -> Result<EngineInfo, EngineError> {
+        Ok(EngineInfo {
+            name: "berth simulated engine".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            api_version: "1.41".to_owned(),
+            os: "linux".to_owned(),
+            arch: engine_arch().to_owned(),
+        })
+    }
+
+    async fn list(&self) -> Result<Vec<Container>, EngineError> {
+        Ok(self.with_sim(|sim| sim.list()))
+    }
+
+    async fn inspect(&self, id: &str) -> Result<Container, EngineError> {
+        self.with_sim(|sim| sim.inspect(id)).map_err(engine_error)
+    }
+
+    async fn events(&self, since: Option<Time>) -> Result<EventStream, EngineError> {
+        let (past, live) = {
+            let mut core = self.shared.lock();
+            self.shared.catch_up(&mut core);
+            let past: Vec<Event> = match since {
+                Some(since) => core
+                    .history
+                    .iter()
+                    .filter(|e| e.at() >= since)
+                    .cloned()
+                    .collect(),
+                None => Vec::new(),
+            };
+            // Subscribed under the lock: nothing falls between the replay and the live feed.
+            (past, self.shared.events.subscribe())
+        };
+        let live = BroadcastStream::new(live).map(|item| {
+            item.map_err(|BroadcastStreamRecvError::Lagged(n)| {
+                EngineError::Connection(format!("the event stream fell {n} events behind"))
+            })
+        });
+        Ok(stream::iter(past.into_iter().map(Ok)).chain(live).boxed())
+    }
+
+    async fn action(
+        &self,
+        id: &str,
+        action: Action,
+        opts: ActionOpts,
+    ) -> Result<Outcome, EngineError> {
+        match action {
+            Action::Start => self.with_sim(|sim| sim.start(id)),
+            Action::Pause => self.with_sim(|sim| sim.pause(id)),
+            Action::Unpause => self.with_sim(|sim| sim.unpause(id)),
+            Action::Kill => self.with_sim(|sim| sim.kill(id, opts.signal.as_deref())),
+            Action::Remove => self.with_sim(|sim| sim.remove(id, false)),
+            Action::ForceRemove => self.with_sim(|sim| sim.remove(id, true)),
+            Action::Stop | Action::Restart => {
+                // The engine answers a stop or restart once the process has exited (and, for a
+                // restart, started again, which the sim does in the same step): when the
+                // process ignores the stop signal, wait for the exit the operation set in
+                // motion (the SIGKILL at the timeout).
+                let placed = self.with_sim(|sim| {
+                    let was_running = sim
+                        .inspect(id)
+                        .map(|c| c.state.running && !c.state.restarting)
+                        .unwrap_or(false);
+                    let mut waiter = sim.wait(id, WaitCondition::NextExit)?;
+                    let result = if action == Action::Stop {
+                        sim.stop(id, opts.timeout)
+                    } else {
+                        sim.restart(id, opts.timeout)
+                    }?;
+                    let pending = waiter.try_result().is_none();
+                    let must_wait = result == SimOutcome::Done && was_running && pending;
+                    Ok((result, must_wait.then_some(waiter)))
+                });
+                let (result, waiter) = placed.map_err(engine_error)?;
+                if let Some(waiter) = waiter {
+                    waiter.await;
+                }
+                return Ok(outcome(result));
+            }
+        }
+        .map(outcome)
+        .map_err(engine_error)
+    }
+
+    async fn rename(&self, id: &str, new_name: &str) -> Result<(), EngineError> {
+        self.with_sim(|sim| sim.rename(id, new_name))
+            .map(|_| ())
+            .map_err(engine_error)
+    }
+
+    async fn wait(&self, id: &str, condition: WaitCondition) -> Result<WaitResponse, EngineError> {
+        let waiter = self
+            .with_sim(|sim| sim.wait(id, condition))
+            .map_err(engine_error)?;
+        // The ticker advances the clock meanwhile.
+        Ok(WaitResponse::from(waiter.await))
+    }
+}

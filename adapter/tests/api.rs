@@ -1,0 +1,1125 @@
+//! The HTTP API on the simulated engine, request by request with `oneshot` (no server, no
+//! sockets): every endpoint, every error, the security rules, the SSE feed and the web files.
+//!
+//! The tests run on tokio's paused clock and the simulation follows it, so a stop that waits for
+//! a timeout or a crash loop's backoff takes no real time.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use berth::engine::sim::SimEngine;
+use berth::engine::Engine;
+use berth::http::security::Security;
+use berth::http::static_files::WebDist;
+use berth::http::{app, AppState};
+use berth::mirror::Mirror;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+const TOKEN: &str = "0123456789abcdef0123456789abcdef";
+const HOST: &str = "localhost:7800";
+
+struct Server {
+    app: Router,
+    mirror: Mirror,
+    dist: tempfile::TempDir,
+}
+
+struct Options {
+    read_only: bool,
+    dist: bool,
+}
+
+const DEFAULTS: Options = Options {
+    read_only: false,
+    dist: true,
+};
+
+const INDEX: &str = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>berth</title>\
+<link rel=\"stylesheet\" href=\"/style-0123456789abcdef.css\">\
+<script type=\"module\">import init from '/berth-web-0123456789abcdef.js';await init();</script>\
+</head><body></body></html>";
+
+fn write_dist(dir: &Path) {
+    let files: [(&str, &[u8]); 4] = [
+        ("index.html", INDEX.as_bytes()),
+        ("berth-web-0123456789abcdef_bg.wasm", b"\0asm\x01\0\0\0"),
+        (
+            "berth-web-0123456789abcdef.js",
+            b"export default async function init() { return 1; }\n",
+        ),
+        (
+            "favicon.svg",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>",
+        ),
+    ];
+    for (name, content) in files {
+        std::fs::write(dir.join(name), content).unwrap();
+    }
+    // Big and repetitive enough to be worth compressing.
+    let css = "body { margin: 0; padding: 0; color: #222; }\n".repeat(200);
+    std::fs::write(dir.join("style-0123456789abcdef.css"), css).unwrap();
+}
+
+async fn server_with(options: Options) -> Server {
+    let dist = tempfile::tempdir().unwrap();
+    let web_dir = dist.path().join("dist");
+    if options.dist {
+        std::fs::create_dir(&web_dir).unwrap();
+        write_dist(&web_dir);
+    }
+    let engine: Arc<dyn Engine> = Arc::new(SimEngine::demo(1.0));
+    let mirror = Mirror::start(engine.clone());
+    assert!(mirror.synced(Duration::from_secs(5)).await, "first sync");
+    let security = Security::new(TOKEN, Vec::new(), options.read_only).unwrap();
+    let state = AppState::new(
+        engine,
+        mirror.clone(),
+        Arc::new(security),
+        WebDist::new(web_dir),
+    );
+    Server {
+        app: app(state),
+        mirror,
+        dist,
+    }
+}
+
+async fn server() -> Server {
+    server_with(DEFAULTS).await
+}
+
+fn request(method: Method, uri: &str) -> axum::http::request::Builder {
+    Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::HOST, HOST)
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+}
+
+fn get(uri: &str) -> Request<Body> {
+    request(Method::GET, uri).body(Body::empty()).unwrap()
+}
+
+fn post(uri: &str) -> Request<Body> {
+    request(Method::POST, uri).body(Body::empty()).unwrap()
+}
+
+fn delete(uri: &str) -> Request<Body> {
+    request(Method::DELETE, uri).body(Body::empty()).unwrap()
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    fn message(&self) -> String {
+        self.json()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+    fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+impl Server {
+    async fn send(&self, req: Request<Body>) -> Reply {
+        let response = self.app.clone().oneshot(req).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn list(&self, query: &str) -> Vec<Value> {
+        let reply = self.send(get(&format!("/api/containers{query}"))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        reply.json().as_array().cloned().unwrap_or_default()
+    }
+
+    async fn inspect(&self, reference: &str) -> Value {
+        let reply = self
+            .send(get(&format!("/api/containers/{reference}")))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        reply.json()
+    }
+
+    async fn id_of(&self, name: &str) -> String {
+        self.inspect(name).await["Id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+fn names(list: &[Value]) -> Vec<String> {
+    list.iter()
+        .map(|c| c["Names"][0].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn status_of<'a>(list: &'a [Value], name: &str) -> &'a str {
+    list.iter()
+        .find(|c| c["Names"][0] == format!("/{name}").as_str())
+        .and_then(|c| c["Status"].as_str())
+        .unwrap_or_else(|| panic!("{name} not listed"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET /api/containers
+
+#[tokio::test(start_paused = true)]
+async fn list_shows_running_containers_newest_first_with_their_status_texts() {
+    let s = server().await;
+    let running = s.list("").await;
+    assert_eq!(
+        names(&running),
+        ["/crashy", "/worker", "/cache", "/api", "/web"],
+        "docker ps: running, paused and restarting, newest first"
+    );
+    assert_eq!(status_of(&running, "web"), "Up About an hour");
+    assert_eq!(status_of(&running, "api"), "Up 50 minutes (healthy)");
+    assert_eq!(status_of(&running, "cache"), "Up 30 minutes (Paused)");
+    assert_eq!(
+        status_of(&running, "worker"),
+        "Up 20 seconds (health: starting)"
+    );
+    assert!(status_of(&running, "crashy").starts_with("Restarting (1) "));
+    let web = running
+        .iter()
+        .find(|c| c["Names"][0] == "/web")
+        .cloned()
+        .unwrap_or_default();
+    for field in [
+        "Id",
+        "Names",
+        "Image",
+        "ImageID",
+        "Command",
+        "Created",
+        "Ports",
+        "Labels",
+        "State",
+        "Status",
+        "HostConfig",
+        "NetworkSettings",
+        "Mounts",
+    ] {
+        assert!(web.get(field).is_some(), "list item without {field}: {web}");
+    }
+    assert_eq!(web["State"], "running");
+    assert_eq!(web["Image"], "local/nginx:1");
+    assert_eq!(web["Command"], "nginx -g 'daemon off;'");
+    assert_eq!(web["Labels"]["com.example.tier"], "frontend");
+}
+
+#[tokio::test(start_paused = true)]
+async fn list_all_shows_every_state() {
+    let s = server().await;
+    let all = s.list("?all=1").await;
+    assert_eq!(all.len(), 10);
+    assert_eq!(s.list("?all=true").await.len(), 10);
+    assert_eq!(s.list("?all=0").await.len(), 5);
+    assert_eq!(status_of(&all, "batch"), "Exited (0) 40 minutes ago");
+    assert_eq!(status_of(&all, "hog"), "Exited (137) 24 minutes ago");
+    assert_eq!(status_of(&all, "fresh"), "Created");
+    assert_eq!(status_of(&all, "leaving"), "Removal In Progress");
+    assert_eq!(status_of(&all, "broken"), "Dead");
+    let states: std::collections::BTreeSet<&str> =
+        all.iter().filter_map(|c| c["State"].as_str()).collect();
+    assert_eq!(
+        states.into_iter().collect::<Vec<_>>(),
+        [
+            "created",
+            "dead",
+            "exited",
+            "paused",
+            "removing",
+            "restarting",
+            "running"
+        ]
+    );
+    let created: Vec<i64> = all.iter().filter_map(|c| c["Created"].as_i64()).collect();
+    assert!(
+        created.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {created:?}"
+    );
+    assert_eq!(s.list("?all=1&limit=3").await.len(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn list_filters_as_docker_ps_does() {
+    let s = server().await;
+    let q = |f: &str| format!("?all=1&filters={}", urlencode(f));
+    assert_eq!(
+        names(&s.list(&q(r#"{"status":["exited"]}"#)).await),
+        ["/hog", "/batch"]
+    );
+    assert_eq!(names(&s.list(&q(r#"{"name":["^/web$"]}"#)).await), ["/web"]);
+    assert_eq!(
+        names(
+            &s.list(&q(r#"{"label":{"com.example.tier=backend":true}}"#))
+                .await
+        ),
+        ["/worker", "/cache", "/api"]
+    );
+    assert_eq!(
+        names(&s.list(&q(r#"{"health":["healthy"]}"#)).await),
+        ["/api"]
+    );
+    // A status filter shows stopped containers without all, as the engine does.
+    assert_eq!(
+        names(
+            &s.list(&format!(
+                "?filters={}",
+                urlencode(r#"{"status":["created"]}"#)
+            ))
+            .await
+        ),
+        ["/fresh"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bad_filter_is_400_with_the_engine_message() {
+    let s = server().await;
+    for (filters, message) in [
+        (r#"{"color":["red"]}"#, "invalid filter 'color'"),
+        ("not json", "invalid filter"),
+        (
+            r#"{"status":["sleeping"]}"#,
+            "invalid filter 'status=sleeping'",
+        ),
+    ] {
+        let reply = s
+            .send(get(&format!(
+                "/api/containers?filters={}",
+                urlencode(filters)
+            )))
+            .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{filters}");
+        assert_eq!(reply.message(), message, "{filters}");
+    }
+    let reply = s.send(get("/api/containers?limit=many")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET /api/containers/{ref}
+
+#[tokio::test(start_paused = true)]
+async fn inspect_by_name_id_and_unique_prefix() {
+    let s = server().await;
+    let api = s.inspect("api").await;
+    let id = api["Id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(id.len(), 64);
+    assert_eq!(api["Name"], "/api");
+    assert_eq!(api["State"]["Status"], "running");
+    assert_eq!(api["State"]["Running"], true);
+    assert_eq!(api["State"]["Health"]["Status"], "healthy");
+    assert_eq!(api["HostConfig"]["RestartPolicy"]["Name"], "unless-stopped");
+    assert_eq!(api["Config"]["Image"], "local/api:1");
+    for field in ["Created", "Path", "Args", "Image", "RestartCount"] {
+        assert!(api.get(field).is_some(), "inspect without {field}");
+    }
+    assert_eq!(s.inspect("%2Fapi").await["Id"], id.as_str());
+    assert_eq!(s.inspect(&id).await["Id"], id.as_str());
+    // The shortest prefix no other ID shares.
+    let all = s.list("?all=1").await;
+    let ids: Vec<String> = all
+        .iter()
+        .filter_map(|c| c["Id"].as_str().map(str::to_owned))
+        .collect();
+    let unique = (1..=id.len())
+        .map(|n| &id[..n])
+        .find(|p| ids.iter().filter(|i| i.starts_with(p)).count() == 1)
+        .unwrap_or(&id);
+    assert_eq!(s.inspect(unique).await["Id"], id.as_str());
+
+    let hog = s.inspect("hog").await;
+    assert_eq!(hog["State"]["OOMKilled"], true);
+    assert_eq!(hog["State"]["ExitCode"], 137);
+    let broken = s.inspect("broken").await;
+    assert_eq!(broken["State"]["Dead"], true);
+    assert_ne!(broken["State"]["Error"], "");
+}
+
+#[tokio::test(start_paused = true)]
+async fn inspect_unknown_is_404_and_an_ambiguous_prefix_is_400() {
+    let s = server().await;
+    let reply = s.send(get("/api/containers/nope")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.message(), "No such container: nope");
+
+    let all = s.list("?all=1").await;
+    let ids: Vec<String> = all
+        .iter()
+        .filter_map(|c| c["Id"].as_str().map(str::to_owned))
+        .collect();
+    let shared = ambiguous_prefix(&ids);
+    let reply = s.send(get(&format!("/api/containers/{shared}"))).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.message(),
+        format!("multiple IDs found with provided prefix: {shared}")
+    );
+}
+
+/// A prefix at least two of `ids` share. The demo's ten IDs always share one: there are more
+/// of them than the 16 hex digits can keep apart only at length 1 with luck, so the longest
+/// common prefix of the closest pair is used.
+fn ambiguous_prefix(ids: &[String]) -> String {
+    let mut sorted = ids.to_vec();
+    sorted.sort();
+    sorted
+        .windows(2)
+        .map(|w| {
+            let n = w[0]
+                .chars()
+                .zip(w[1].chars())
+                .take_while(|(a, b)| a == b)
+                .count();
+            w[0][..n].to_owned()
+        })
+        .max_by_key(String::len)
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| panic!("no two demo IDs share a first digit: {sorted:?}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions
+
+#[tokio::test(start_paused = true)]
+async fn stop_and_start_are_forwarded_and_read_back() {
+    let s = server().await;
+    let reply = s.send(post("/api/containers/web/stop")).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+    let web = s.inspect("web").await;
+    assert_eq!(web["State"]["Status"], "exited");
+    assert_eq!(web["State"]["ExitCode"], 143, "SIGTERM ends a server");
+    // Stopping it again: nothing to do.
+    let reply = s.send(post("/api/containers/web/stop")).await;
+    assert_eq!(reply.status, StatusCode::NOT_MODIFIED);
+
+    let reply = s.send(post("/api/containers/web/start")).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert_eq!(s.inspect("web").await["State"]["Status"], "running");
+    let reply = s.send(post("/api/containers/web/start")).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::NOT_MODIFIED,
+        "start of a running container"
+    );
+    assert!(reply.body.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn restart_pause_unpause_kill_and_rename() {
+    let s = server().await;
+    let started = s.inspect("web").await["State"]["StartedAt"].clone();
+    let reply = s.send(post("/api/containers/web/restart?t=1")).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+    let web = s.inspect("web").await;
+    assert_eq!(web["State"]["Status"], "running");
+    assert_ne!(web["State"]["StartedAt"], started);
+
+    assert_eq!(
+        s.send(post("/api/containers/web/pause")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(s.inspect("web").await["State"]["Status"], "paused");
+    assert_eq!(
+        s.send(post("/api/containers/web/unpause")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(s.inspect("web").await["State"]["Status"], "running");
+
+    let reply = s
+        .send(post("/api/containers/web/kill?signal=SIGKILL"))
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let web = s.inspect("web").await;
+    assert_eq!(web["State"]["Status"], "exited");
+    assert_eq!(web["State"]["ExitCode"], 137);
+
+    let id = s.id_of("fresh").await;
+    let reply = s
+        .send(post("/api/containers/fresh/rename?name=newborn"))
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+    assert_eq!(s.inspect("newborn").await["Id"], id.as_str());
+    assert_eq!(
+        s.send(get("/api/containers/fresh")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let reply = s.send(post("/api/containers/newborn/rename")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(start_paused = true)]
+async fn engine_refusals_pass_through_with_their_status_and_message() {
+    let s = server().await;
+    let id = s.id_of("web").await;
+    let reply = s.send(delete("/api/containers/web")).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert_eq!(
+        reply.message(),
+        format!("You cannot remove a running container {id}. Stop the container before attempting removal or force remove")
+    );
+    let reply = s.send(post("/api/containers/batch/pause")).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert!(
+        reply.message().ends_with("is not running"),
+        "{}",
+        reply.message()
+    );
+    let reply = s.send(post("/api/containers/cache/start")).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert_eq!(
+        reply.message(),
+        "cannot start a paused container, try unpause instead"
+    );
+    let reply = s.send(post("/api/containers/nope/start")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.message(), "No such container: nope");
+    let reply = s.send(post("/api/containers/web/explode")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let reply = s.send(post("/api/containers/web/stop?t=soon")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(start_paused = true)]
+async fn remove_with_force_removes() {
+    let s = server().await;
+    let reply = s.send(delete("/api/containers/web?force=1")).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+    let reply = s.send(get("/api/containers/web")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(s.list("?all=1").await.len(), 9);
+    let reply = s.send(delete("/api/containers/batch")).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert_eq!(s.list("?all=1").await.len(), 8);
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST /api/containers/{ref}/wait
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_resolves_when_the_container_stops() {
+    let s = server().await;
+    let waiting = tokio::spawn(
+        s.app
+            .clone()
+            .oneshot(post("/api/containers/web/wait?condition=not-running")),
+    );
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert!(!waiting.is_finished(), "web is running: the wait must wait");
+    let reply = s.send(post("/api/containers/web/stop")).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let response = waiting.await.unwrap().unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body, serde_json::json!({"StatusCode": 143, "Error": null}));
+
+    // Already stopped: not-running answers at once.
+    let reply = s.send(post("/api/containers/batch/wait")).await;
+    assert_eq!(
+        reply.json(),
+        serde_json::json!({"StatusCode": 0, "Error": null})
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bad_wait_condition_is_400() {
+    let s = server().await;
+    let reply = s
+        .send(post("/api/containers/web/wait?condition=bogus"))
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.message(), "invalid condition: \"bogus\"");
+    let reply = s.send(post("/api/containers/nope/wait")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET /api/engine
+
+#[tokio::test(start_paused = true)]
+async fn engine_reports_the_simulation_and_its_counts() {
+    let s = server().await;
+    let reply = s.send(get("/api/engine")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let e = reply.json();
+    assert_eq!(e["engine"], "sim");
+    assert_eq!(e["connected"], true);
+    assert_eq!(e["read_only"], false);
+    assert_eq!(e["containers"], 10);
+    assert_eq!(e["revision"].as_u64(), Some(s.mirror.revision()));
+    assert!(e["version"].is_string());
+    assert!(e["api_version"].is_string());
+    let counts = e["counts"].as_object().cloned().unwrap_or_default();
+    assert_eq!(counts.len(), 7);
+    assert_eq!(counts["running"], 3);
+    assert_eq!(counts["paused"], 1);
+    assert_eq!(counts["restarting"], 1);
+    assert_eq!(counts["exited"], 2);
+    assert_eq!(counts["created"], 1);
+    assert_eq!(counts["removing"], 1);
+    assert_eq!(counts["dead"], 1);
+    let reply = s.send(get("/api/nothing-here")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.message(), "page not found");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Security
+
+#[tokio::test(start_paused = true)]
+async fn the_api_needs_the_token() {
+    let s = server().await;
+    let no_token = Request::get("/api/containers")
+        .header(header::HOST, HOST)
+        .body(Body::empty())
+        .unwrap();
+    let reply = s.send(no_token).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.header("www-authenticate"), "Bearer");
+    let wrong = Request::get("/api/containers")
+        .header(header::HOST, HOST)
+        .header(header::AUTHORIZATION, "Bearer not-the-token")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(s.send(wrong).await.status, StatusCode::UNAUTHORIZED);
+    let basic = Request::get("/api/containers")
+        .header(header::HOST, HOST)
+        .header(header::AUTHORIZATION, format!("Basic {TOKEN}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(s.send(basic).await.status, StatusCode::UNAUTHORIZED);
+    let unauthorized_action = Request::post("/api/containers/web/stop")
+        .header(header::HOST, HOST)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        s.send(unauthorized_action).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(s.inspect("web").await["State"]["Status"], "running");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_token_in_the_query_works_on_the_event_stream_only() {
+    let s = server().await;
+    let in_query = |uri: &str| {
+        Request::get(uri)
+            .header(header::HOST, HOST)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let reply = s
+        .send(in_query(&format!("/api/containers?token={TOKEN}")))
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let reply = s
+        .send(in_query(&format!("/api/engine?token={TOKEN}")))
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let reply = s.send(in_query("/api/events?token=wrong")).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let response = s
+        .app
+        .clone()
+        .oneshot(in_query(&format!("/api/events?token={TOKEN}")))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut feed = SseReader::new(response.into_body());
+    assert_eq!(feed.next_message().await.event, "snapshot");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_foreign_host_is_refused() {
+    let s = server().await;
+    for host in [
+        "evil.example",
+        "evil.example:7800",
+        "localhost.evil.example",
+    ] {
+        let req = Request::get("/api/containers")
+            .header(header::HOST, host)
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(s.send(req).await.status, StatusCode::FORBIDDEN, "{host}");
+        let page = Request::get("/")
+            .header(header::HOST, host)
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(s.send(page).await.status, StatusCode::FORBIDDEN, "{host}");
+    }
+    for host in ["127.0.0.1:7800", "[::1]:7800", "localhost"] {
+        let req = Request::get("/api/containers")
+            .header(header::HOST, host)
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(s.send(req).await.status, StatusCode::OK, "{host}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn cross_origin_changes_are_refused() {
+    let s = server().await;
+    let from = |origin: &str| {
+        request(Method::POST, "/api/containers/web/stop")
+            .header(header::ORIGIN, origin)
+            .body(Body::empty())
+            .unwrap()
+    };
+    for origin in ["http://evil.example", "http://localhost:9999", "null"] {
+        let reply = s.send(from(origin)).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{origin}");
+    }
+    let cross_site = request(Method::DELETE, "/api/containers/batch")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(s.send(cross_site).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(s.inspect("web").await["State"]["Status"], "running");
+    assert_eq!(s.list("?all=1").await.len(), 10);
+    // The app's own origin may.
+    let reply = s.send(from("http://localhost:7800")).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test(start_paused = true)]
+async fn read_only_refuses_every_action_but_serves_reads_and_waits() {
+    let s = server_with(Options {
+        read_only: true,
+        ..DEFAULTS
+    })
+    .await;
+    for req in [
+        post("/api/containers/web/stop"),
+        post("/api/containers/web/start"),
+        post("/api/containers/web/restart"),
+        post("/api/containers/web/pause"),
+        post("/api/containers/cache/unpause"),
+        post("/api/containers/web/kill"),
+        post("/api/containers/web/rename?name=x"),
+        delete("/api/containers/batch?force=1"),
+    ] {
+        let uri = req.uri().to_string();
+        let reply = s.send(req).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{uri}");
+        assert_eq!(reply.message(), "berth is read-only", "{uri}");
+    }
+    assert_eq!(s.list("?all=1").await.len(), 10);
+    assert_eq!(s.inspect("web").await["State"]["Status"], "running");
+    let reply = s.send(post("/api/containers/batch/wait")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(s.send(get("/api/engine")).await.json()["read_only"], true);
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_response_carries_the_security_headers() {
+    let s = server().await;
+    for reply in [
+        s.send(get("/api/containers")).await,
+        s.send(get("/")).await,
+        s.send(Request::get("/").body(Body::empty()).unwrap()).await,
+    ] {
+        assert_eq!(reply.header("x-content-type-options"), "nosniff");
+        assert_eq!(reply.header("referrer-policy"), "no-referrer");
+        let csp = reply.header("content-security-policy");
+        for directive in [
+            "default-src 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ] {
+            assert!(csp.contains(directive), "{csp}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET /api/events
+
+struct Message {
+    event: String,
+    id: Option<String>,
+    data: Value,
+}
+
+struct SseReader {
+    body: Body,
+    buffer: String,
+}
+
+impl SseReader {
+    fn new(body: Body) -> SseReader {
+        SseReader {
+            body,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next message with an event name (keep-alive comments are skipped).
+    async fn next_message(&mut self) -> Message {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut event = String::new();
+                let mut id = None;
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        event = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("id:") {
+                        id = Some(v.trim().to_owned());
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.strip_prefix(' ').unwrap_or(v));
+                    }
+                }
+                if event.is_empty() {
+                    continue;
+                }
+                let data = serde_json::from_str(&data).unwrap_or(Value::Null);
+                return Message { event, id, data };
+            }
+            let frame = tokio::time::timeout(Duration::from_secs(600), self.body.frame())
+                .await
+                .expect("an SSE message within 10 virtual minutes")
+                .expect("the stream goes on")
+                .unwrap();
+            if let Ok(data) = frame.into_data() {
+                self.buffer.push_str(&String::from_utf8_lossy(&data));
+            }
+        }
+    }
+
+    /// The next message named `event`.
+    async fn next_named(&mut self, event: &str) -> Message {
+        loop {
+            let m = self.next_message().await;
+            if m.event == event {
+                return m;
+            }
+        }
+    }
+}
+
+async fn open_events(s: &Server, last_event_id: Option<&str>) -> SseReader {
+    let mut req = request(Method::GET, "/api/events");
+    if let Some(id) = last_event_id {
+        req = req.header("last-event-id", id);
+    }
+    let response = s
+        .app
+        .clone()
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("text/event-stream")
+    );
+    SseReader::new(response.into_body())
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_first_event_is_a_snapshot_of_every_container() {
+    let s = server().await;
+    let mut feed = open_events(&s, None).await;
+    let first = feed.next_message().await;
+    assert_eq!(first.event, "snapshot");
+    let revision = first.data["revision"].as_u64().unwrap_or_default();
+    assert_eq!(first.id, Some(revision.to_string()));
+    let containers = first.data["containers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(containers.len(), 10);
+    let names: Vec<&str> = containers
+        .iter()
+        .filter_map(|c| c["Name"].as_str())
+        .collect();
+    assert_eq!(names.first(), Some(&"/crashy"), "newest first");
+    let api = containers
+        .iter()
+        .find(|c| c["Name"] == "/api")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(api["State"]["Health"]["Status"], "healthy");
+    assert!(api["State"]["StartedAt"].is_string());
+    let engine = feed.next_message().await;
+    assert_eq!(engine.event, "engine");
+    assert_eq!(engine.id, None);
+    assert_eq!(engine.data["connected"], true);
+}
+
+#[tokio::test(start_paused = true)]
+async fn changes_arrive_with_increasing_ids() {
+    let s = server().await;
+    let mut feed = open_events(&s, None).await;
+    let snapshot = feed.next_named("snapshot").await;
+    let mut last = snapshot.data["revision"].as_u64().unwrap_or_default();
+    let id = s.id_of("web").await;
+    let reply = s.send(post("/api/containers/web/stop")).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    loop {
+        let change = feed.next_named("change").await;
+        let revision = change.data["revision"].as_u64().unwrap_or_default();
+        assert_eq!(change.id, Some(revision.to_string()));
+        assert!(revision > last, "{revision} after {last}");
+        last = revision;
+        if change.data["id"] == id.as_str()
+            && change.data["container"]["State"]["Status"] == "exited"
+        {
+            assert_eq!(change.data["container"]["State"]["ExitCode"], 143);
+            break;
+        }
+    }
+    let reply = s.send(delete("/api/containers/web")).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    loop {
+        let change = feed.next_named("change").await;
+        let revision = change.data["revision"].as_u64().unwrap_or_default();
+        assert!(revision > last);
+        last = revision;
+        if change.data["id"] == id.as_str() && change.data["container"].is_null() {
+            break;
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_crash_loop_keeps_the_feed_lively() {
+    let s = server().await;
+    let crashy = s.id_of("crashy").await;
+    let mut feed = open_events(&s, None).await;
+    feed.next_named("snapshot").await;
+    // With no request at all, the simulation goes on: crashy restarts and finally gives up.
+    loop {
+        let change = feed.next_named("change").await;
+        if change.data["id"] == crashy.as_str()
+            && change.data["container"]["State"]["Status"] == "exited"
+        {
+            assert_eq!(change.data["container"]["State"]["ExitCode"], 1);
+            break;
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn last_event_id_resumes_without_loss() {
+    let s = server().await;
+    let mut feed = open_events(&s, None).await;
+    let snapshot = feed.next_named("snapshot").await;
+    let from = snapshot.data["revision"].as_u64().unwrap_or_default();
+    drop(feed);
+
+    // While the client is away: web stops.
+    assert_eq!(
+        s.send(post("/api/containers/web/stop")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let now = s.mirror.revision();
+    assert!(now > from);
+
+    let mut resumed = open_events(&s, Some(&from.to_string())).await;
+    let first = resumed.next_message().await;
+    assert_eq!(
+        first.event, "change",
+        "a resume starts with the missed changes"
+    );
+    assert_eq!(first.id, Some((from + 1).to_string()));
+    let mut last = from + 1;
+    while last < now {
+        let change = resumed.next_named("change").await;
+        let revision = change.data["revision"].as_u64().unwrap_or_default();
+        assert_eq!(revision, last + 1, "no change is skipped");
+        last = revision;
+    }
+
+    // `?since=` does the same.
+    let req = request(Method::GET, &format!("/api/events?since={from}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = s.app.clone().oneshot(req).await.unwrap();
+    let mut by_query = SseReader::new(response.into_body());
+    let first = by_query.next_message().await;
+    assert_eq!(first.event, "change");
+    assert_eq!(first.id, Some((from + 1).to_string()));
+
+    // Too far behind (or from another berth process): a full snapshot.
+    let mut stale = open_events(&s, Some("1")).await;
+    assert_eq!(stale.next_message().await.event, "snapshot");
+    let mut ahead = open_events(&s, Some(&(now + 1000).to_string())).await;
+    assert_eq!(ahead.next_message().await.event, "snapshot");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The web app's files
+
+fn page(uri: &str) -> Request<Body> {
+    Request::get(uri)
+        .header(header::HOST, HOST)
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_web_app_is_served_with_its_types_and_caching() {
+    let s = server().await;
+    let index = s.send(page("/")).await;
+    assert_eq!(index.status, StatusCode::OK);
+    assert_eq!(index.text(), INDEX);
+    assert_eq!(index.header("content-type"), "text/html; charset=utf-8");
+    assert_eq!(index.header("cache-control"), "no-cache");
+    // The CSP admits exactly the page's inline module script.
+    let csp = index.header("content-security-policy");
+    let script = "import init from '/berth-web-0123456789abcdef.js';await init();";
+    let hash =
+        berth::http::static_files::inline_script_hashes(&format!("<script>{script}</script>"));
+    assert_eq!(hash.len(), 1);
+    assert!(
+        csp.contains(&format!("script-src 'self' 'wasm-unsafe-eval' {}", hash[0])),
+        "{csp}"
+    );
+    assert!(csp.contains("style-src 'self'"));
+
+    let wasm = s.send(page("/berth-web-0123456789abcdef_bg.wasm")).await;
+    assert_eq!(wasm.status, StatusCode::OK);
+    assert_eq!(wasm.header("content-type"), "application/wasm");
+    assert_eq!(
+        wasm.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(&wasm.body[..], b"\0asm\x01\0\0\0");
+    let js = s.send(page("/berth-web-0123456789abcdef.js")).await;
+    assert!(
+        js.header("content-type").contains("javascript"),
+        "{}",
+        js.header("content-type")
+    );
+    let svg = s.send(page("/favicon.svg")).await;
+    assert_eq!(svg.header("content-type"), "image/svg+xml");
+    assert_eq!(svg.header("cache-control"), "no-cache");
+}
+
+#[tokio::test(start_paused = true)]
+async fn unknown_paths_load_the_app_and_api_paths_do_not() {
+    let s = server().await;
+    for uri in [
+        "/lab",
+        "/containers/web",
+        "/containers/abc/logs",
+        "/index.html",
+    ] {
+        let reply = s.send(page(uri)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}");
+        assert_eq!(reply.text(), INDEX, "{uri}");
+        assert_eq!(reply.header("cache-control"), "no-cache", "{uri}");
+    }
+    // Nothing outside the web directory is reachable.
+    std::fs::write(s.dist.path().join("secret.txt"), "the secret").unwrap();
+    for uri in ["/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt"] {
+        let reply = s.send(page(uri)).await;
+        assert!(!reply.text().contains("the secret"), "{uri}");
+    }
+    let reply = s.send(get("/api/containers/web/logs/more")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.message(), "page not found");
+    let reply = s.send(get("/api/containers/web/stop")).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "no GET changes anything"
+    );
+    assert_eq!(reply.message(), "method not allowed");
+    assert_eq!(s.inspect("web").await["State"]["Status"], "running");
+}
+
+#[tokio::test(start_paused = true)]
+async fn assets_are_compressed_when_the_client_accepts_it() {
+    let s = server().await;
+    let req = Request::get("/style-0123456789abcdef.css")
+        .header(header::HOST, HOST)
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let reply = s.send(req).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.header("content-encoding"), "gzip");
+    assert_eq!(reply.header("content-type"), "text/css");
+    assert!(reply.body.len() < 9000 / 4, "{} bytes", reply.body.len());
+    let req = Request::get("/style-0123456789abcdef.css")
+        .header(header::HOST, HOST)
+        .header(header::ACCEPT_ENCODING, "br")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(s.send(req).await.header("content-encoding"), "br");
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_build_the_page_says_how_to_make_one_and_the_api_works() {
+    let s = server_with(Options {
+        dist: false,
+        ..DEFAULTS
+    })
+    .await;
+    for uri in ["/", "/lab"] {
+        let reply = s.send(page(uri)).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert_eq!(reply.header("content-type"), "text/plain; charset=utf-8");
+        let text = reply.text();
+        assert!(text.contains("the web app is not built"), "{text}");
+        assert!(text.contains("cargo xtask run"), "{text}");
+        assert!(text.contains("--web"), "{text}");
+    }
+    assert_eq!(s.list("?all=1").await.len(), 10);
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
