@@ -1,0 +1,353 @@
+//! Browser end-to-end support: `berth --engine sim` serving the built web app ([`SimBerth`]),
+//! chromedriver on a free port driving a headless Chromium ([`Browser`], through fantoccini),
+//! and small helpers for waiting on the page and writing screenshots to `tests/artifacts/`.
+//!
+//! The web app must be built first (`cargo xtask build-web`, or `trunk build`): its folder is
+//! `BERTH_WEB_DIST`, else `dist/` at the workspace root; a missing build fails with a message
+//! that says so. The `berth` binary is `target/debug/berth`, built once with `cargo build -p berth`
+//! when absent.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Bytes;
+use hyper::{Method, Request};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client as HttpClient;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{json, Value};
+
+/// How long a page condition may take before a test fails.
+pub const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The built web app, or a panic that says how to build it.
+pub fn web_dist() -> PathBuf {
+    let dist = std::env::var_os("BERTH_WEB_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("dist"));
+    if !dist.join("index.html").is_file() {
+        panic!(
+            "the web app is not built: no index.html in {}. Build it with `cargo xtask build-web` \
+             (or `trunk build` at the workspace root), or point BERTH_WEB_DIST at a build.",
+            dist.display()
+        );
+    }
+    dist
+}
+
+/// `target/debug/berth`, built once if missing.
+pub fn berth_binary() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| workspace_root().join("target"));
+            let bin = target.join("debug").join("berth");
+            if !bin.is_file() {
+                let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                    .args(["build", "-p", "berth"])
+                    .current_dir(workspace_root())
+                    .status()
+                    .unwrap_or_else(|e| panic!("cannot run cargo build -p berth: {e}"));
+                assert!(status.success(), "cargo build -p berth failed");
+            }
+            bin
+        })
+        .clone()
+}
+
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+/// Where screenshots and measurements go (gitignored).
+pub fn artifacts_dir() -> PathBuf {
+    let dir = workspace_root().join("tests").join("artifacts");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    dir
+}
+
+fn wait_for_port(port: u16, child: &mut Child, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited early with {status}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{what} did not listen on port {port} within 30 s");
+}
+
+/// `berth --engine sim` on a free port with the built web app.
+pub struct SimBerth {
+    child: Child,
+    /// The port it listens on.
+    pub port: u16,
+    /// Its API token.
+    pub token: String,
+}
+
+impl SimBerth {
+    /// Starts berth with the simulated engine's demo fleet.
+    pub fn start() -> SimBerth {
+        let dist = web_dist();
+        let port = free_port();
+        let token = format!("web-test-{port}");
+        let mut child = Command::new(berth_binary())
+            .args(["--engine", "sim", "--token", &token, "--listen"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--web")
+            .arg(&dist)
+            .args(["--log", "warn"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start berth: {e}"));
+        wait_for_port(port, &mut child, "berth");
+        SimBerth { child, port, token }
+    }
+
+    /// The start-up URL a user opens (with the token).
+    pub fn start_url(&self) -> String {
+        format!("http://127.0.0.1:{}/?token={}", self.port, self.token)
+    }
+
+    /// A URL of the app (no token: the app keeps it in sessionStorage).
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Calls the API: the status and the JSON body (`Null` when empty).
+    pub async fn api(&self, method: Method, path: &str) -> (u16, Value) {
+        let client: HttpClient<HttpConnector, Full<Bytes>> =
+            HttpClient::builder(TokioExecutor::new()).build(HttpConnector::new());
+        let request = Request::builder()
+            .method(method)
+            .uri(self.url(path))
+            .header("Authorization", format!("Bearer {}", self.token))
+            .body(Full::new(Bytes::new()))
+            .unwrap_or_else(|e| panic!("bad request {path}: {e}"));
+        let response = client
+            .request(request)
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let status = response.status().as_u16();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        (status, value)
+    }
+
+    /// The full ID of the container named `name`.
+    pub async fn id_of(&self, name: &str) -> String {
+        let (status, doc) = self.api(Method::GET, &format!("/api/containers/{name}")).await;
+        assert_eq!(status, 200, "inspect {name}: {doc}");
+        doc["Id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("inspect {name} has no Id: {doc}"))
+            .to_owned()
+    }
+
+    /// Stops berth now (to see how the page copes).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for SimBerth {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// chromedriver and a headless Chromium session.
+pub struct Browser {
+    driver: Child,
+    /// The WebDriver session.
+    pub client: Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts chromedriver on a free port and a headless Chromium with a fresh profile and a
+    /// `width`×`height` window.
+    pub async fn start(width: u32, height: u32) -> Browser {
+        let port = free_port();
+        let mut driver = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start /usr/bin/chromedriver: {e}"));
+        wait_for_port(port, &mut driver, "chromedriver");
+        let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+        let args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-quic".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            format!("--user-data-dir={}", profile.path().display()),
+            format!("--window-size={width},{height}"),
+        ];
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".to_owned(),
+            json!({ "binary": "/usr/bin/chromium", "args": args }),
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .unwrap_or_else(|e| panic!("cannot open a Chromium session: {e}"));
+        Browser {
+            driver,
+            client,
+            _profile: profile,
+        }
+    }
+
+    /// Runs `script` (a function body; `arguments` available) and returns its value.
+    pub async fn js(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// The page's visible text.
+    pub async fn body_text(&self) -> String {
+        self.js("return document.body.innerText;")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Waits until `script` returns `true`; panics with `what` and the page text on timeout.
+    pub async fn wait_js(&self, script: &str, what: &str) {
+        let deadline = Instant::now() + PAGE_TIMEOUT;
+        loop {
+            if self.js(script).await == Value::Bool(true) {
+                return;
+            }
+            if Instant::now() > deadline {
+                let text = self.body_text().await;
+                let _ = self.screenshot(&format!("failed-{}", slug(what))).await;
+                panic!("timed out waiting for {what}\n--- page text ---\n{text}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the page text contains `needle`.
+    pub async fn wait_text(&self, needle: &str) {
+        let script = format!(
+            "return document.body.innerText.includes({});",
+            Value::String(needle.to_owned())
+        );
+        self.wait_js(&script, &format!("text {needle:?}")).await;
+    }
+
+    /// Clicks the element matching CSS `selector` (waiting for it).
+    pub async fn click(&self, selector: &str) {
+        let deadline = Instant::now() + PAGE_TIMEOUT;
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(selector)).await {
+                if el.click().await.is_ok() {
+                    return;
+                }
+            }
+            if Instant::now() > deadline {
+                let text = self.body_text().await;
+                panic!("cannot click {selector}\n--- page text ---\n{text}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Writes a screenshot to `tests/artifacts/<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self
+            .client
+            .screenshot()
+            .await
+            .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+        let path = artifacts_dir().join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        path
+    }
+
+    /// Resizes the window.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .unwrap_or_else(|e| panic!("resize: {e}"));
+    }
+
+    /// Ends the session and chromedriver.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .take(60)
+        .collect()
+}
+
+/// The selector of the list row of the container with full ID `id`.
+pub fn row_selector(id: &str) -> String {
+    format!("tr.row[data-id=\"{id}\"]")
+}
+
+/// The text of the row of container `id` (empty when not shown).
+pub async fn row_text(b: &Browser, id: &str) -> String {
+    let script = format!(
+        "const r = document.querySelector({}); return r ? r.innerText : '';",
+        Value::String(row_selector(id))
+    );
+    b.js(&script).await.as_str().unwrap_or_default().to_owned()
+}
