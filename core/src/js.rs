@@ -1,6 +1,6 @@
 //! berth's JavaScript API (wasm32 only): the container package's `State`, `Wait`, `ViewDB` and
-//! `View`, the restart policy and the engine's action checks, as plain JS classes and functions
-//! through wasm-bindgen.
+//! `View`, the restart policy, the engine's action checks, `docker ps` filters, engine events and
+//! the mirror `Model`, as plain JS classes and functions through wasm-bindgen.
 //!
 //! Conventions a JS user can rely on:
 //! - Times are JS numbers of milliseconds since the epoch (`Date.now()`).
@@ -145,6 +145,11 @@ export type ListItem =
 export interface ListOptions {
   all?: boolean; limit?: number; nowMs?: number;
   filters?: string | Record<string, string[] | Record<string, boolean>>;
+}
+/** One engine event (a `GET /events` line), engine field names. */
+export interface EngineEvent {
+  Type: string; Action: string; Actor: { ID: string; Attributes: Record<string, string> | null };
+  scope?: string; time?: number; timeNano?: number;
 }
 /** What `Model.apply` did. */
 export interface Applied {
@@ -320,10 +325,12 @@ impl JsContainerState {
         })
     }
 
-    /// The inspect document's `Platform`-free parse: a container from the engine's
-    /// `GET /containers/{id}/json` document, given as a JSON string or an object.
+    /// A container from the engine's `GET /containers/{id}/json` document (what `toJSON`
+    /// gives), as JSON text or an object; throws `invalid_parameter` when it is not one.
     #[wasm_bindgen(js_name = fromInspect)]
-    pub fn from_inspect(json: JsValue) -> Result<JsContainerState, JsValue> {
+    pub fn from_inspect(
+        #[wasm_bindgen(unchecked_param_type = "ContainerInspect | string")] json: JsValue,
+    ) -> Result<JsContainerState, JsValue> {
         let doc: ContainerInspect = from_json_arg(json)?;
         Ok(JsContainerState {
             inner: Rc::new(RefCell::new(doc.to_container())),
@@ -896,7 +903,7 @@ impl JsView {
     #[wasm_bindgen(unchecked_return_type = "ListItem[]")]
     pub fn list(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ListOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ListOptions")] options: JsValue,
     ) -> Result<Array, JsValue> {
         let args: ListArgs = if options.is_undefined() || options.is_null() {
             ListArgs::default()
@@ -959,8 +966,10 @@ fn event_js(ev: &Event) -> Result<JsValue, JsValue> {
 /// Parses one engine event (`GET /events` line, text or object) and returns it in the
 /// engine's shape (`Type`, `Action`, `Actor {ID, Attributes}`, `scope`, `time`, `timeNano`),
 /// legacy fields dropped; throws `invalid_parameter` with the reason when it is not an event.
-#[wasm_bindgen(js_name = parseEvent)]
-pub fn parse_event(event: JsValue) -> Result<JsValue, JsValue> {
+#[wasm_bindgen(js_name = parseEvent, unchecked_return_type = "EngineEvent")]
+pub fn parse_event(
+    #[wasm_bindgen(unchecked_param_type = "EngineEvent | string")] event: JsValue,
+) -> Result<JsValue, JsValue> {
     event_js(&event_arg(event)?)
 }
 
@@ -984,7 +993,10 @@ impl JsModel {
     /// `{revision, id, change: "created"|"updated"|"removed"|"ignored", needsInspect}`. When
     /// `needsInspect`, inspect the container and `upsert` the document.
     #[wasm_bindgen(unchecked_return_type = "Applied")]
-    pub fn apply(&mut self, event: JsValue) -> Result<JsValue, JsValue> {
+    pub fn apply(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "EngineEvent | string")] event: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let ev = event_arg(event)?;
         let applied = self.model.apply(&ev);
         to_js(&AppliedJs {
@@ -999,7 +1011,7 @@ impl JsModel {
     /// container's revision.
     pub fn upsert(
         &mut self,
-        inspect: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ContainerInspect | string")] inspect: JsValue,
         #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
     ) -> Result<f64, JsValue> {
         let now = time_arg(now_ms)?;
