@@ -4,6 +4,8 @@
 //! Implementations: the simulated engine ([`sim`]); the Docker Engine API (`docker`) and the
 //! read-only data-root view (`dir`) plug in here beside it.
 
+pub mod dir;
+pub mod docker;
 pub mod sim;
 
 use std::fmt;
@@ -160,8 +162,9 @@ pub type EventStream = BoxStream<'static, Result<Event, EngineError>>;
 
 /// A container engine. Object-safe: the server holds an `Arc<dyn Engine>`.
 ///
-/// Every method that takes a container takes its full ID (the API resolves names and prefixes
-/// against the mirror first); engines should still accept what their own API accepts.
+/// Every method that takes a container takes a reference as the Engine API does: a full ID, a
+/// name or a unique ID prefix. The HTTP API forwards the caller's reference unchanged, so the
+/// engine's own errors (which repeat the reference) pass through as the engine wrote them.
 #[async_trait]
 pub trait Engine: Send + Sync + 'static {
     /// `"docker"`, `"sim"` or `"dir"`.
@@ -205,8 +208,7 @@ pub trait Engine: Send + Sync + 'static {
     async fn rename(&self, id: &str, new_name: &str) -> Result<(), EngineError>;
 
     /// Waits for `condition` on container `id` (`POST /containers/{id}/wait`).
-    async fn wait(&self, id: &str, condition: WaitCondition)
-        -> Result<WaitResponse, EngineError>;
+    async fn wait(&self, id: &str, condition: WaitCondition) -> Result<WaitResponse, EngineError>;
 }
 
 /// The system clock as a [`Time`].
@@ -288,24 +290,45 @@ pub async fn connect(
 ) -> Result<(Arc<dyn Engine>, Option<String>), EngineError> {
     match spec {
         EngineSpec::Sim => Ok((sim_engine(opts), None)),
-        EngineSpec::Auto => {
-            // The Docker engine is not part of this build yet; auto falls back to the
-            // simulation and says so.
-            Ok((
+        EngineSpec::Auto => match answers(&opts.docker_host).await {
+            Ok(engine) => Ok((
+                Arc::new(engine),
+                Some(format!("using the Docker engine at {}", opts.docker_host)),
+            )),
+            Err(why) => Ok((
                 sim_engine(opts),
                 Some(format!(
-                    "no Docker engine support in this build (wanted {}); using the simulated engine",
+                    "no Docker engine at {} ({why}); using the simulated engine",
                     opts.docker_host
                 )),
-            ))
-        }
-        EngineSpec::Docker => Err(EngineError::Connection(
-            "docker engine not built yet".to_owned(),
-        )),
-        EngineSpec::Dir(path) => Err(EngineError::Connection(format!(
-            "dir engine not built yet ({})",
-            path.display()
-        ))),
+            )),
+        },
+        EngineSpec::Docker => match answers(&opts.docker_host).await {
+            Ok(engine) => Ok((Arc::new(engine), None)),
+            // Not up yet: the mirror reports it disconnected and keeps trying.
+            Err(why) => Ok((
+                Arc::new(docker::DockerEngine::new(&opts.docker_host)?),
+                Some(format!(
+                    "the Docker engine at {} does not answer yet ({why}); retrying",
+                    opts.docker_host
+                )),
+            )),
+        },
+        EngineSpec::Dir(path) => Ok((Arc::new(dir::DirEngine::open(path)?), None)),
+    }
+}
+
+/// The Docker engine at `host` if it answers within a second.
+async fn answers(host: &str) -> Result<docker::DockerEngine, String> {
+    match tokio::time::timeout(
+        std::time::Duration::from_secs(1),
+        docker::DockerEngine::connect(host),
+    )
+    .await
+    {
+        Ok(Ok(engine)) => Ok(engine),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no answer within 1 s".to_owned()),
     }
 }
 
