@@ -73,7 +73,9 @@ impl Time {
         }
     }
 
-    /// This time moved by `d` (saturating); the zero time stays zero.
+    /// This time moved by `d` (saturating); the zero time stays zero. Also available as `t + d`.
+    // An inherent method as well as `ops::Add`, so callers need no trait import.
+    #[allow(clippy::should_implement_trait)]
     pub fn add(self, d: Duration) -> Time {
         if self.is_zero() {
             self
@@ -124,6 +126,13 @@ impl Time {
         }
         out.push('Z');
         out
+    }
+}
+
+impl std::ops::Add<Duration> for Time {
+    type Output = Time;
+    fn add(self, d: Duration) -> Time {
+        Time::add(self, d)
     }
 }
 
