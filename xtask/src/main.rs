@@ -325,6 +325,24 @@ fn test(root: &Path) -> Result<()> {
                 ]))
             }),
         ),
+        (
+            "JavaScript API from node",
+            Box::new(|| {
+                // The package a plain-JS user gets, exercised from plain JavaScript.
+                run(command("wasm-pack", root).args([
+                    "build",
+                    "--mode",
+                    "no-install",
+                    "--no-opt",
+                    "--target",
+                    "nodejs",
+                    "--out-dir",
+                    "pkg-node",
+                    "core",
+                ]))?;
+                run(command("node", root).args(["core/tests/js/smoke.cjs", "core/pkg-node"]))
+            }),
+        ),
     ];
 
     println!("berth workspace: {}", root.display());
