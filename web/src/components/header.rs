@@ -139,6 +139,11 @@ pub fn header(p: &HeaderProps) -> Html {
                 format!("stale since {}", clock(*since)),
                 format!("reconnecting; data as of {last_text}"),
             ),
+            Connection::Failed { reason } if dash.loaded => (
+                "bad",
+                "berth not reachable".to_owned(),
+                format!("{reason}; data as of {last_text}"),
+            ),
             Connection::Failed { reason } => {
                 ("bad", "berth not reachable".to_owned(), reason.clone())
             }

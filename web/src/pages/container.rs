@@ -17,7 +17,7 @@ use crate::components::badge::{HealthBadge, StateBadge};
 use crate::components::diagram::Lifecycle;
 use crate::components::header::clock;
 use crate::explain::{exit_meaning, policy_text, wait_now, why};
-use crate::pages::containers::{NoData, NoticeBanner};
+use crate::pages::containers::{NoData, NoticeBanner, StaleBanner};
 
 /// Props of [`ContainerPage`].
 #[derive(Properties, PartialEq)]
@@ -140,6 +140,7 @@ pub fn container_page(p: &ContainerPageProps) -> Html {
     let timeline = dash.timeline(&c.id);
     html! {
         <>
+            <StaleBanner />
             <NoticeBanner />
             <nav class="crumbs" aria-label="Breadcrumb"><Link<Route> to={Route::Containers}>{ "Containers" }</Link<Route>>{ " / " }{ name.clone() }</nav>
             <section class="container-head">

@@ -13,6 +13,7 @@ use crate::app::{use_dash, Route};
 use crate::bench;
 use crate::components::actions::ActionBar;
 use crate::components::badge::StateBadge;
+use crate::components::header::clock;
 use crate::components::table::{ContainerTable, Rows};
 use crate::rows::{rows, Column, Query, Sort};
 use crate::store::{Connection, Msg};
@@ -32,6 +33,37 @@ pub fn notice_banner() -> Html {
         <div class={classes!("notice", n.error.then_some("error"))} role={if n.error { "alert" } else { "status" }}>
             <span>{ n.text }</span>
             <button type="button" class="link-button" onclick={close} aria-label="Dismiss">{ "✕" }</button>
+        </div>
+    }
+}
+
+/// The warning over data that is not live: the link dropped or berth lost the engine.
+#[function_component(StaleBanner)]
+pub fn stale_banner() -> Html {
+    let dash = use_dash();
+    let engine_down = dash.engine.as_ref().is_some_and(|e| !e.connected);
+    if dash.synthetic || !dash.loaded || (dash.connection.is_live() && !engine_down) {
+        return html! {};
+    }
+    let since = match &dash.connection {
+        Connection::Stale { since } => format!(" since {}", clock(*since)),
+        _ => String::new(),
+    };
+    let last = dash
+        .engine
+        .as_ref()
+        .and_then(|e| e.last_event_time)
+        .filter(|t| !t.is_zero())
+        .map(|t| format!("the last event at {}", clock(t)))
+        .unwrap_or_else(|| "the last message".to_owned());
+    let why = if engine_down && dash.connection.is_live() {
+        "berth has lost the engine".to_owned()
+    } else {
+        format!("the link to berth is down{since}")
+    };
+    html! {
+        <div class="notice stale-banner error" role="status" id="stale">
+            <span>{ format!("Not live: {why}. Showing the containers as of {last}; status times still tick.") }</span>
         </div>
     }
 }
@@ -180,6 +212,7 @@ pub fn containers_page() -> Html {
     let total = dash.view.len();
     html! {
         <>
+            <StaleBanner />
             <NoticeBanner />
             <section class="toolbar" aria-label="Filter">
                 <div class="counts" role="group" aria-label="Containers per state">{ for count_buttons }</div>
