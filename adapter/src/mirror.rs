@@ -9,7 +9,7 @@
 //! recent changes lets SSE clients resume from a revision; a `watch` channel wakes them.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
-use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use berth_core::api::ContainerInspect;
@@ -25,8 +25,9 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::engine::{Engine, EngineError, EngineInfo};
 
-/// How many recent changes the mirror keeps for clients that resume.
-pub const RING_CAPACITY: usize = 4096;
+/// How many recent changes the mirror keeps for clients that resume (a client further behind
+/// gets a snapshot). Each is kept as its serialized message only, a few kB.
+pub const RING_CAPACITY: usize = 1024;
 /// First delay before a reconnect.
 pub const BACKOFF_MIN: Duration = Duration::from_millis(100);
 /// Longest delay between reconnects.
@@ -36,16 +37,15 @@ pub const BACKOFF_MAX: Duration = Duration::from_secs(10);
 /// each is applied and confirmed like a live one.
 pub const EVENTS_MARGIN: berth_core::time::Duration = berth_core::time::Duration::from_secs(1);
 
-/// One change: a container's record after it changed, or its removal.
+/// One change: a container's record after it changed, or its removal, serialized once (as the
+/// `data` of an SSE `change` message) and shared by every client.
 #[derive(Debug)]
 pub struct ChangeRecord {
     /// The public revision of the change.
     pub revision: u64,
     /// The container's full ID.
     pub id: String,
-    /// The record after the change; `None` when the container was removed.
-    pub container: Option<Arc<Container>>,
-    json: OnceLock<Arc<str>>,
+    json: Arc<str>,
 }
 
 /// The `data` of an SSE `change` message.
@@ -57,28 +57,19 @@ struct ChangeMessage<'a> {
 }
 
 impl ChangeRecord {
-    fn new(revision: u64, id: String, container: Option<Arc<Container>>) -> ChangeRecord {
-        ChangeRecord {
+    fn new(revision: u64, id: String, container: Option<&Container>) -> ChangeRecord {
+        let message = ChangeMessage {
             revision,
-            id,
-            container,
-            json: OnceLock::new(),
-        }
+            id: &id,
+            container: container.map(ContainerInspect::of),
+        };
+        let json = Arc::from(serde_json::to_string(&message).unwrap_or_default());
+        ChangeRecord { revision, id, json }
     }
 
-    /// `{"revision":…,"id":…,"container":<inspect document>|null}`, serialized once and shared
-    /// by every client.
+    /// `{"revision":…,"id":…,"container":<inspect document>|null}`.
     pub fn json(&self) -> Arc<str> {
-        self.json
-            .get_or_init(|| {
-                let message = ChangeMessage {
-                    revision: self.revision,
-                    id: &self.id,
-                    container: self.container.as_deref().map(ContainerInspect::of),
-                };
-                Arc::from(serde_json::to_string(&message).unwrap_or_default())
-            })
-            .clone()
+        self.json.clone()
     }
 }
 
@@ -318,8 +309,11 @@ impl Mirror {
 
     /// Records the change to `id` at model revision `revision` (after the model made it).
     fn record(&self, inner: &mut Inner, revision: u64, id: &str) {
-        let container = inner.model.container(id).map(|c| Arc::new(c.clone()));
-        let record = ChangeRecord::new(self.shared.base + revision, id.to_owned(), container);
+        let record = ChangeRecord::new(
+            self.shared.base + revision,
+            id.to_owned(),
+            inner.model.container(id),
+        );
         inner.ring.push_back(Arc::new(record));
         while inner.ring.len() > RING_CAPACITY {
             if let Some(old) = inner.ring.pop_front() {

@@ -82,9 +82,12 @@ impl Security {
         }
         Ok(Security {
             token_digest: Sha256::digest(token.as_bytes()).into(),
+            // A name given with a port (`berth.example:7800`) is accepted on any port, as the
+            // loopback names are.
             allowed_hosts: allowed_hosts
                 .into_iter()
-                .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+                .filter_map(|h| split_authority(&h, 80))
+                .map(|(name, _)| name.trim_end_matches('.').to_ascii_lowercase())
                 .filter(|h| !h.is_empty())
                 .collect(),
             read_only,
@@ -273,7 +276,12 @@ mod tests {
     use super::*;
 
     fn security() -> Security {
-        Security::new("secret", vec!["berth.example".to_owned()], false).unwrap_or_else(|e| {
+        Security::new(
+            "secret",
+            vec!["berth.example".to_owned(), "Proxy.Example:443".to_owned()],
+            false,
+        )
+        .unwrap_or_else(|e| {
             panic!("{e}");
         })
     }
@@ -290,6 +298,8 @@ mod tests {
             "[::1]",
             "[::1]:7800",
             "berth.example:7800",
+            "proxy.example",
+            "proxy.example:8443",
         ] {
             assert!(s.host_allowed(host), "{host}");
         }
