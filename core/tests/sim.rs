@@ -1787,7 +1787,7 @@ fn wait_conditions_resolve_as_the_engines() {
     sim.advance_by(Duration::from_secs(2));
     assert_eq!(poll(&mut next), None);
     // next-exit on a running container that exits 3.
-    run(
+    let exit3 = run(
         &mut sim,
         "exit3",
         Program::ExitsAfter {
@@ -1801,13 +1801,13 @@ fn wait_conditions_resolve_as_the_engines() {
     sim.advance_by(Duration::from_millis(1));
     assert_eq!(poll(&mut next), Some(exited(3)));
     // removed on a created container, then rm.
-    sim.create(spec("rmwait", Program::RunsForever)).unwrap();
+    let rmwait = sim.create(spec("rmwait", Program::RunsForever)).unwrap();
     let mut removed = sim.wait("rmwait", WaitCondition::Removed).unwrap();
     assert_eq!(poll(&mut removed), None);
     sim.remove("rmwait", false).unwrap();
     assert_eq!(poll(&mut removed), Some(exited(0)));
     // removed / not-running on a running container, then rm -f: 137.
-    run(&mut sim, "rmwait2", Program::RunsForever);
+    let rmwait2 = run(&mut sim, "rmwait2", Program::RunsForever);
     let mut removed = sim.wait("rmwait2", WaitCondition::Removed).unwrap();
     let mut stopped = sim.wait("rmwait2", WaitCondition::NotRunning).unwrap();
     sim.remove("rmwait2", true).unwrap();
@@ -1817,6 +1817,11 @@ fn wait_conditions_resolve_as_the_engines() {
         sim.wait("nope", WaitCondition::NotRunning).unwrap_err(),
         err(404, ErrorKind::NotFound, "No such container: nope")
     );
+    let events = sim.drain_events();
+    assert_eq!(sequence(&events, &exit3), recorded_sequence("exit3"));
+    assert_eq!(sequence(&events, &rmwait), recorded_sequence("rmwait"));
+    assert_eq!(sequence(&events, &rmwait2), recorded_sequence("rmwait2"));
+    assert_eq!(sequence(&events, &rmwait2), recorded_sequence("rmwait3"));
 }
 
 #[test]
