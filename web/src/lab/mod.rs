@@ -1,6 +1,9 @@
 //! The lifecycle lab (issue 5). A placeholder until the lab lands: the lab engineer replaces
 //! this whole folder.
 
+pub mod lessons;
+pub mod model;
+
 use yew::prelude::*;
 
 /// The lab page.
