@@ -16,7 +16,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -353,7 +353,7 @@ impl Filters {
     pub fn validate(&self) -> Result<(), FilterError> {
         self.check_keys()?;
         self.exit_codes()?;
-        self.status_pattern()?;
+        self.statuses()?;
         self.is_task()?;
         self.health()?;
         self.port_ranges("publish")?;
@@ -374,7 +374,7 @@ impl Filters {
     pub fn compile(&self, view: &View) -> Result<CompiledFilter, FilterError> {
         self.check_keys()?;
         let exited = self.exit_codes()?;
-        let status = self.status_pattern()?;
+        let status = self.statuses()?;
         let is_task = self.is_task()?;
         let health = self.health()?;
         let before = self.reference("before", view)?;
@@ -455,14 +455,20 @@ impl Filters {
         Ok((!codes.is_empty()).then_some(codes))
     }
 
-    fn status_pattern(&self) -> Result<Option<Pattern>, FilterError> {
+    /// The `status` values, validated. The engine matches them with `Match`; as no state
+    /// string contains another, that is equality whatever the value's boolean.
+    fn statuses(&self) -> Result<Option<Vec<String>>, FilterError> {
         if let Some(v) = self.values("status").find(|v| !is_valid_state_string(v)) {
             return Err(FilterError::InvalidValue {
                 key: "status".to_owned(),
                 value: v.to_owned(),
             });
         }
-        Ok(self.pattern("status"))
+        Ok(self
+            .fields
+            .get("status")
+            .filter(|v| !v.is_empty())
+            .map(|v| v.keys().cloned().collect()))
     }
 
     fn is_task(&self) -> Result<Option<bool>, FilterError> {
@@ -544,17 +550,16 @@ impl Filters {
     /// `filterByNameIDMatches`: with `id` filters, the containers a value is a unique ID prefix
     /// of; else, with `name` filters, those with a reserved name (with or without its slash)
     /// that matches. `None` when neither key has values.
-    fn candidates(&self, view: &View, name: Option<&Pattern>) -> Option<HashSet<String>> {
+    fn candidates(&self, view: &View, name: Option<&Pattern>) -> Option<BTreeSet<String>> {
         let mut ids = self.values("id").peekable();
         if ids.peek().is_some() {
             return Some(ids.filter_map(|id| view.get_by_prefix(id).ok()).collect());
         }
         let name = name?;
         Some(
-            view.get_all_names()
-                .into_iter()
-                .filter(|(_, names)| names.iter().any(|n| name.matches_name(n)))
-                .map(|(id, _)| id)
+            view.names()
+                .filter(|(n, _)| name.matches_name(n))
+                .map(|(_, id)| id.to_owned())
                 .collect(),
         )
     }
@@ -566,20 +571,20 @@ impl Filters {
     /// prefix unique among the view's image IDs. Unlike the engine, images derived from the
     /// ancestor are not included, and a tag moved since a container was created still names
     /// that container's image.
-    fn ancestors(&self, view: &View) -> Option<HashSet<String>> {
+    fn ancestors(&self, view: &View) -> Option<BTreeSet<String>> {
         let values = self.fields.get("ancestor")?;
-        let mut ids = HashSet::new();
+        let mut ids = BTreeSet::new();
         if values.is_empty() {
             return Some(ids);
         }
-        let images: Vec<(Option<String>, &str)> = view
+        // Each distinct (image, image ID) pair once: a view holds few images.
+        let pairs: BTreeSet<(&str, &str)> = view
             .iter()
-            .map(|s| {
-                (
-                    normalize_image_ref(&s.summary.image),
-                    s.summary.image_id.as_str(),
-                )
-            })
+            .map(|s| (s.summary.image.as_str(), s.summary.image_id.as_str()))
+            .collect();
+        let images: Vec<(Option<String>, &str)> = pairs
+            .into_iter()
+            .map(|(image, id)| (normalize_image_ref(image), id))
             .collect();
         for value in values.keys() {
             let by_name: HashSet<&str> = match normalize_image_ref(value) {
@@ -625,7 +630,7 @@ pub fn list(view: &View, opts: &ListOptions) -> Result<Vec<Arc<Snapshot>>, Filte
 /// candidates and `ancestor` images found. Matching is then pure and allocation-free.
 #[derive(Debug, Clone)]
 pub struct CompiledFilter {
-    candidates: Option<HashSet<String>>,
+    candidates: Option<BTreeSet<String>>,
     before: Option<Before>,
     since: Option<SortKey>,
     name: Option<Pattern>,
@@ -634,11 +639,11 @@ pub struct CompiledFilter {
     labels: Option<Vec<(String, Option<String>)>>,
     isolation: Option<Pattern>,
     exited: Option<Vec<i64>>,
-    status: Option<Pattern>,
+    status: Option<Vec<String>>,
     implies_all: bool,
     health: Option<Vec<HealthStatus>>,
     volumes: Option<Vec<String>>,
-    ancestors: Option<HashSet<String>>,
+    ancestors: Option<BTreeSet<String>>,
     networks: Option<Vec<String>>,
     publish: Vec<PortRange>,
     expose: Vec<PortRange>,
@@ -753,8 +758,8 @@ impl CompiledFilter {
                 return false;
             }
         }
-        if let Some(p) = &self.status {
-            if !p.is_match(&s.summary.state) {
+        if let Some(states) = &self.status {
+            if !states.contains(&s.summary.state) {
                 return false;
             }
         }
