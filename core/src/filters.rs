@@ -370,7 +370,7 @@ impl Filters {
 
     /// `foldFilter` and `filterByNameIDMatches`: validates, resolves `before`/`since`, compiles
     /// the regexes and finds the name/ID candidates and the `ancestor` images, once.
-    /// Time: O(n) in the view for `name`, `id` and `ancestor` filters, O(log n) otherwise.
+    /// Time: O(n) in the view with `name` or `ancestor` filters, O(log n) per value otherwise.
     pub fn compile(&self, view: &View) -> Result<CompiledFilter, FilterError> {
         self.check_keys()?;
         let exited = self.exit_codes()?;
@@ -1098,7 +1098,7 @@ fn go_quote(s: &str) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x80 && (c.is_ascii_control()) => {
+            c if c.is_ascii_control() => {
                 out.push_str(&format!("\\x{:02x}", c as u32));
             }
             c if c.is_control() || (c.is_whitespace() && c != ' ') => {
