@@ -13,6 +13,8 @@ use axum::extract::Request;
 use axum::routing::{get, post};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+use tower_http::CompressionLevel;
 
 use crate::engine::Engine;
 use crate::mirror::Mirror;
@@ -77,5 +79,13 @@ pub fn app(state: AppState) -> Router {
             security::guard,
         ))
         .layer(axum::middleware::from_fn(security::headers))
-        .layer(CompressionLayer::new())
+        // Fastest: the app's wasm is megabytes and compressed on the fly; the gain of a higher
+        // level is small and its cost is paid on every load.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        // Paths only: the query of `/?token=` and `/api/events?token=` must not reach the logs.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
 }
