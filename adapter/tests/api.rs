@@ -838,7 +838,9 @@ impl SseReader {
 }
 
 async fn open_events(s: &Server, last_event_id: Option<&str>) -> SseReader {
-    let mut req = request(Method::GET, "/api/events");
+    // Browsers always accept compression; an event stream must not be compressed (a
+    // compressor would hold messages back).
+    let mut req = request(Method::GET, "/api/events").header(header::ACCEPT_ENCODING, "gzip, br");
     if let Some(id) = last_event_id {
         req = req.header("last-event-id", id);
     }
@@ -856,6 +858,7 @@ async fn open_events(s: &Server, last_event_id: Option<&str>) -> SseReader {
             .and_then(|v| v.to_str().ok()),
         Some("text/event-stream")
     );
+    assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
     SseReader::new(response.into_body())
 }
 
