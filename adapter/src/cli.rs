@@ -122,12 +122,36 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if args.read_only {
         println!("berth: read-only: every action is refused");
     }
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server error")?;
+    // On Ctrl-C or SIGTERM: stop accepting, let requests in flight finish, but do not wait for
+    // event streams, which never end on their own.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app(state)).with_graceful_shutdown({
+        let mut stop_rx = stop_rx.clone();
+        async move {
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+        }
+    });
+    let grace = {
+        let mut stop_rx = stop_rx;
+        async move {
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        }
+    };
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        eprintln!("berth: shutting down");
+        let _ = stop_tx.send(true);
+    });
+    tokio::select! {
+        result = server => result.context("server error")?,
+        () = grace => {}
+    }
     Ok(())
 }
+
+/// How long requests in flight may take to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 async fn shutdown_signal() {
     let ctrl_c = async {
