@@ -4,9 +4,11 @@
 //! Built on persistent maps (`im`, i.e. imbl): [`ViewDb::snapshot`] is O(1) and the [`View`] it
 //! gives never sees later writes; two views can be diffed in time proportional to what changed.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use equivalent::{Comparable, Equivalent};
 use im::{OrdMap, OrdSet};
 use serde::Serialize;
 
@@ -153,12 +155,91 @@ pub enum Change {
     Removed(String),
 }
 
+/// The first eight bytes of `s`, zero-padded, as a big-endian number: comparing two of these
+/// orders strings as comparing their first eight bytes does, with a shorter string first when
+/// it is a prefix of the other.
+fn head_of(s: &str) -> u64 {
+    let mut head = [0u8; 8];
+    for (h, b) in head.iter_mut().zip(s.as_bytes()) {
+        *h = *b;
+    }
+    u64::from_be_bytes(head)
+}
+
+/// An ID as the tables key it: the ID with its [`head_of`]. Ordered exactly as the ID string
+/// (heads first, the whole string on a tie), but the heads of random 64-hex IDs almost always
+/// differ, so a lookup compares integers instead of calling `memcmp` at every step. The ID is
+/// shared, so copying a tree node on write (after a snapshot) allocates no strings.
+#[derive(Debug, Clone)]
+struct IdKey {
+    head: u64,
+    id: Arc<str>,
+}
+
+impl IdKey {
+    fn new(id: &str) -> IdKey {
+        IdKey {
+            head: head_of(id),
+            id: Arc::from(id),
+        }
+    }
+}
+
+impl PartialEq for IdKey {
+    fn eq(&self, other: &IdKey) -> bool {
+        self.head == other.head && self.id == other.id
+    }
+}
+
+impl Eq for IdKey {}
+
+impl PartialOrd for IdKey {
+    fn partial_cmp(&self, other: &IdKey) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for IdKey {
+    fn cmp(&self, other: &IdKey) -> Ordering {
+        self.head
+            .cmp(&other.head)
+            .then_with(|| self.id.cmp(&other.id))
+    }
+}
+
+/// A borrowed ID (or prefix) to look an [`IdKey`] up with, without allocating.
+struct Probe<'a> {
+    head: u64,
+    id: &'a str,
+}
+
+impl Probe<'_> {
+    fn new(id: &str) -> Probe<'_> {
+        Probe {
+            head: head_of(id),
+            id,
+        }
+    }
+}
+
+impl Equivalent<IdKey> for Probe<'_> {
+    fn equivalent(&self, key: &IdKey) -> bool {
+        self.head == key.head && self.id == &*key.id
+    }
+}
+
+impl Comparable<IdKey> for Probe<'_> {
+    fn compare(&self, key: &IdKey) -> Ordering {
+        self.head.cmp(&key.head).then_with(|| self.id.cmp(&key.id))
+    }
+}
+
 /// The maps a [`ViewDb`] and a [`View`] share.
 #[derive(Debug, Clone, Default)]
 struct Tables {
-    containers: OrdMap<String, Arc<Snapshot>>,
+    containers: OrdMap<IdKey, Arc<Snapshot>>,
     names: OrdMap<String, String>,
-    names_by_id: OrdMap<String, OrdSet<String>>,
+    names_by_id: OrdMap<IdKey, OrdSet<String>>,
 }
 
 /// The ViewDB: snapshots by ID and name reservations. Each method is one atomic transaction
@@ -178,9 +259,14 @@ impl ViewDb {
     /// Time: O(log n).
     pub fn save(&mut self, c: &Container, now: Time) -> Result<(), ViewError> {
         let names = self.names_of(&c.id);
-        self.tables
-            .containers
-            .insert(c.id.clone(), Arc::new(Snapshot::of(c, names, now)));
+        let snapshot = Arc::new(Snapshot::of(c, names, now));
+        // A replacement keeps the stored key: no new key string.
+        match self.tables.containers.get_mut(&Probe::new(&c.id)) {
+            Some(slot) => *slot = snapshot,
+            None => {
+                self.tables.containers.insert(IdKey::new(&c.id), snapshot);
+            }
+        }
         Ok(())
     }
 
@@ -193,8 +279,9 @@ impl ViewDb {
 
     /// [`ViewDb::delete`] by ID.
     pub fn delete_id(&mut self, id: &str) {
-        self.tables.containers.remove(id);
-        if let Some(names) = self.tables.names_by_id.remove(id) {
+        let probe = Probe::new(id);
+        self.tables.containers.remove(&probe);
+        if let Some(names) = self.tables.names_by_id.remove(&probe) {
             for n in names {
                 self.tables.names.remove(&n);
             }
@@ -212,7 +299,7 @@ impl ViewDb {
         self.tables.names.insert(name.to_owned(), id.to_owned());
         self.tables
             .names_by_id
-            .entry(id.to_owned())
+            .entry(IdKey::new(id))
             .or_default()
             .insert(name.to_owned());
         Ok(())
@@ -226,7 +313,7 @@ impl ViewDb {
             .names
             .remove(name)
             .ok_or(ViewError::ReleaseNotFound)?;
-        let now_empty = match self.tables.names_by_id.get_mut(&id) {
+        let now_empty = match self.tables.names_by_id.get_mut(&Probe::new(&id)) {
             Some(set) => {
                 set.remove(name);
                 set.is_empty()
@@ -234,7 +321,7 @@ impl ViewDb {
             None => false,
         };
         if now_empty {
-            self.tables.names_by_id.remove(&id);
+            self.tables.names_by_id.remove(&Probe::new(&id));
         }
         Ok(())
     }
@@ -264,27 +351,28 @@ impl ViewDb {
     fn names_of(&self, id: &str) -> Vec<String> {
         self.tables
             .names_by_id
-            .get(id)
+            .get(&Probe::new(id))
             .map(|s| s.iter().cloned().collect())
             .unwrap_or_default()
     }
 }
 
 fn get_by_prefix(
-    containers: &OrdMap<String, Arc<Snapshot>>,
+    containers: &OrdMap<IdKey, Arc<Snapshot>>,
     prefix: &str,
 ) -> Result<String, ViewError> {
     if prefix.is_empty() {
         return Err(ViewError::EmptyPrefix);
     }
+    let probe = Probe::new(prefix);
     let mut matches = containers
-        .range::<_, str>((
-            std::ops::Bound::Included(prefix),
+        .range::<_, Probe<'_>>((
+            std::ops::Bound::Included(&probe),
             std::ops::Bound::Unbounded,
         ))
-        .take_while(|(id, _)| id.starts_with(prefix));
+        .take_while(|(key, _)| key.id.starts_with(prefix));
     match (matches.next(), matches.next()) {
-        (Some((id, _)), None) => Ok(id.clone()),
+        (Some((key, _)), None) => Ok(key.id.to_string()),
         (Some(_), Some(_)) => Err(ViewError::AmbiguousPrefix(prefix.to_owned())),
         (None, _) => Err(ViewError::NoSuchContainer(prefix.to_owned())),
     }
@@ -311,7 +399,7 @@ impl View {
     pub fn get(&self, id: &str) -> Result<Arc<Snapshot>, ViewError> {
         self.tables
             .containers
-            .get(id)
+            .get(&Probe::new(id))
             .cloned()
             .ok_or_else(|| ViewError::NoSuchContainer(id.to_owned()))
     }
@@ -330,17 +418,8 @@ impl View {
         self.tables
             .names_by_id
             .iter()
-            .map(|(id, names)| (id.clone(), names.iter().cloned().collect()))
+            .map(|(key, names)| (key.id.to_string(), names.iter().cloned().collect()))
             .collect()
-    }
-
-    /// Every reserved name with the ID it is reserved to, in name order, without copying
-    /// (what [`View::get_all_names`] inverts). Time: O(1) per item.
-    pub fn names(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        self.tables
-            .names
-            .iter()
-            .map(|(name, id)| (name.as_str(), id.as_str()))
     }
 
     /// `GetByPrefix` on this view.
@@ -354,7 +433,7 @@ impl View {
         if reference.is_empty() {
             return Err(ViewError::NoSuchContainer(String::new()));
         }
-        if let Some(s) = self.tables.containers.get(reference) {
+        if let Some(s) = self.tables.containers.get(&Probe::new(reference)) {
             return Ok(s.clone());
         }
         let slashed = if reference.starts_with('/') {
@@ -368,7 +447,7 @@ impl View {
             .get(&slashed)
             .or_else(|| self.tables.names.get(reference))
         {
-            if let Some(s) = self.tables.containers.get(id) {
+            if let Some(s) = self.tables.containers.get(&Probe::new(id)) {
                 return Ok(s.clone());
             }
         }
@@ -403,7 +482,7 @@ impl View {
                         Some(Change::Updated(new.1.clone()))
                     }
                 }
-                DiffItem::Remove(k, _) => Some(Change::Removed(k.clone())),
+                DiffItem::Remove(k, _) => Some(Change::Removed(k.id.to_string())),
             })
             .collect()
     }
