@@ -96,9 +96,10 @@ enum DbOp {
     Snapshot,
 }
 
-/// IDs over a three-letter alphabet, so that prefixes collide often.
+/// IDs over a three-letter alphabet, so that prefixes collide often; some longer than eight
+/// characters with the same first eight, where the ViewDb's key heads tie.
 fn id() -> impl Strategy<Value = String> {
-    "[abc]{1,4}"
+    prop_oneof![3 => "[abc]{1,4}", 1 => "aaaaaaa[ab]{0,3}"]
 }
 
 fn name() -> impl Strategy<Value = String> {
@@ -119,6 +120,9 @@ fn db_op() -> impl Strategy<Value = DbOp> {
 /// Every prefix of up to two letters, plus the empty one: what the views are probed with.
 fn probe_prefixes() -> Vec<String> {
     let mut out = vec![String::new()];
+    for tail in ["", "a", "b", "aa", "ab", "ba", "aab"] {
+        out.push(format!("aaaaaaa{tail}"));
+    }
     for a in ['a', 'b', 'c', 'd'] {
         out.push(a.to_string());
         for b in ['a', 'b', 'c'] {
