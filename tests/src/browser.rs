@@ -58,11 +58,12 @@ pub fn berth_binary() -> PathBuf {
                 .unwrap_or_else(|| workspace_root().join("target"));
             let bin = target.join("debug").join("berth");
             if !bin.is_file() {
-                let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-                    .args(["build", "-p", "berth"])
-                    .current_dir(workspace_root())
-                    .status()
-                    .unwrap_or_else(|e| panic!("cannot run cargo build -p berth: {e}"));
+                let status =
+                    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                        .args(["build", "-p", "berth"])
+                        .current_dir(workspace_root())
+                        .status()
+                        .unwrap_or_else(|e| panic!("cannot run cargo build -p berth: {e}"));
                 assert!(status.success(), "cargo build -p berth failed");
             }
             bin
@@ -81,7 +82,8 @@ pub fn free_port() -> u16 {
 /// Where screenshots and measurements go (gitignored).
 pub fn artifacts_dir() -> PathBuf {
     let dir = workspace_root().join("tests").join("artifacts");
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
     dir
 }
 
@@ -165,7 +167,9 @@ impl SimBerth {
 
     /// The full ID of the container named `name`.
     pub async fn id_of(&self, name: &str) -> String {
-        let (status, doc) = self.api(Method::GET, &format!("/api/containers/{name}")).await;
+        let (status, doc) = self
+            .api(Method::GET, &format!("/api/containers/{name}"))
+            .await;
         assert_eq!(status, 200, "inspect {name}: {doc}");
         doc["Id"]
             .as_str()
@@ -282,15 +286,23 @@ impl Browser {
     /// Clicks the element matching CSS `selector` (waiting for it).
     pub async fn click(&self, selector: &str) {
         let deadline = Instant::now() + PAGE_TIMEOUT;
+        // The header is sticky: bring the element to the middle so that nothing covers it.
+        let center = format!(
+            "const e = document.querySelector({}); if (e) e.scrollIntoView({{block: 'center'}}); return true;",
+            Value::String(selector.to_owned())
+        );
         loop {
-            if let Ok(el) = self.client.find(Locator::Css(selector)).await {
-                if el.click().await.is_ok() {
-                    return;
-                }
-            }
+            let _ = self.client.execute(&center, vec![]).await;
+            let error = match self.client.find(Locator::Css(selector)).await {
+                Ok(el) => match el.click().await {
+                    Ok(()) => return,
+                    Err(e) => e.to_string(),
+                },
+                Err(e) => e.to_string(),
+            };
             if Instant::now() > deadline {
                 let text = self.body_text().await;
-                panic!("cannot click {selector}\n--- page text ---\n{text}");
+                panic!("cannot click {selector}: {error}\n--- page text ---\n{text}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

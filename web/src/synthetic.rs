@@ -26,11 +26,9 @@ pub fn fleet(n: usize, now_ms: i64) -> Vec<ContainerInspect> {
 
 fn one(i: usize, now: Time) -> Container {
     let k = i as i64;
-    let mut c = Container::new_base(format!(
-        "{:016x}{:048x}",
-        0xbe57_0000_u64 + i as u64,
-        k * 7919
-    ));
+    // IDs that differ in their first digits, as real ones do.
+    let spread = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut c = Container::new_base(format!("{spread:016x}{:048x}", 0xbe57_0000_u64 + i as u64));
     c.name = format!("/bench-{i:05}");
     c.created = now.add(Duration::from_secs(-(k * 37 % 400_000) - 60));
     c.config.image = IMAGES[i % IMAGES.len()].to_owned();

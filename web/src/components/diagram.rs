@@ -9,13 +9,13 @@ use yew::prelude::*;
 /// Where each state is drawn (centre).
 fn position(k: StateKind) -> (f64, f64) {
     match k {
-        StateKind::Created => (80.0, 60.0),
-        StateKind::Running => (320.0, 60.0),
-        StateKind::Paused => (560.0, 60.0),
-        StateKind::Restarting => (320.0, 200.0),
-        StateKind::Exited => (80.0, 200.0),
-        StateKind::Removing => (560.0, 200.0),
-        StateKind::Dead => (560.0, 320.0),
+        StateKind::Created => (110.0, 60.0),
+        StateKind::Running => (360.0, 170.0),
+        StateKind::Paused => (610.0, 60.0),
+        StateKind::Restarting => (610.0, 290.0),
+        StateKind::Exited => (110.0, 290.0),
+        StateKind::Removing => (360.0, 410.0),
+        StateKind::Dead => (610.0, 410.0),
     }
 }
 
@@ -29,100 +29,46 @@ pub struct Edge {
     pub label: &'static str,
     /// The user actions that make it (none: the engine does it on its own).
     pub actions: &'static [Action],
+    /// How far the curve bows to the left of its direction (0: straight), in pixels.
+    pub bend: f64,
 }
+
+const fn edge(
+    from: StateKind,
+    to: StateKind,
+    label: &'static str,
+    actions: &'static [Action],
+    bend: f64,
+) -> Edge {
+    Edge {
+        from,
+        to,
+        label,
+        actions,
+        bend,
+    }
+}
+
+use Action::{ForceRemove, Kill, Pause, Remove, Restart, Start, Stop, Unpause};
+use StateKind::{Created, Dead, Exited, Paused, Removing, Restarting, Running};
 
 /// Every move the engine makes.
 pub const EDGES: &[Edge] = &[
-    Edge {
-        from: StateKind::Created,
-        to: StateKind::Running,
-        label: "start",
-        actions: &[Action::Start, Action::Restart],
-    },
-    Edge {
-        from: StateKind::Running,
-        to: StateKind::Paused,
-        label: "pause",
-        actions: &[Action::Pause],
-    },
-    Edge {
-        from: StateKind::Paused,
-        to: StateKind::Running,
-        label: "unpause",
-        actions: &[Action::Unpause],
-    },
-    Edge {
-        from: StateKind::Running,
-        to: StateKind::Exited,
-        label: "stop · kill · exit",
-        actions: &[Action::Stop, Action::Kill],
-    },
-    Edge {
-        from: StateKind::Running,
-        to: StateKind::Restarting,
-        label: "exit + policy",
-        actions: &[],
-    },
-    Edge {
-        from: StateKind::Restarting,
-        to: StateKind::Running,
-        label: "backoff over",
-        actions: &[],
-    },
-    Edge {
-        from: StateKind::Restarting,
-        to: StateKind::Exited,
-        label: "stop · kill",
-        actions: &[Action::Stop, Action::Kill],
-    },
-    Edge {
-        from: StateKind::Exited,
-        to: StateKind::Running,
-        label: "start · restart",
-        actions: &[Action::Start, Action::Restart],
-    },
-    Edge {
-        from: StateKind::Paused,
-        to: StateKind::Exited,
-        label: "stop · kill",
-        actions: &[Action::Stop, Action::Kill],
-    },
-    Edge {
-        from: StateKind::Exited,
-        to: StateKind::Removing,
-        label: "rm",
-        actions: &[Action::Remove, Action::ForceRemove],
-    },
-    Edge {
-        from: StateKind::Created,
-        to: StateKind::Removing,
-        label: "rm",
-        actions: &[Action::Remove, Action::ForceRemove],
-    },
-    Edge {
-        from: StateKind::Running,
-        to: StateKind::Removing,
-        label: "rm -f",
-        actions: &[Action::ForceRemove],
-    },
-    Edge {
-        from: StateKind::Paused,
-        to: StateKind::Removing,
-        label: "rm -f",
-        actions: &[Action::ForceRemove],
-    },
-    Edge {
-        from: StateKind::Removing,
-        to: StateKind::Dead,
-        label: "removal fails",
-        actions: &[],
-    },
-    Edge {
-        from: StateKind::Dead,
-        to: StateKind::Removing,
-        label: "rm",
-        actions: &[Action::Remove, Action::ForceRemove],
-    },
+    edge(Created, Running, "start", &[Start, Restart], 0.0),
+    edge(Running, Paused, "pause", &[Pause], 0.0),
+    edge(Paused, Running, "unpause", &[Unpause], 0.0),
+    edge(Running, Exited, "stop · kill · exit", &[Stop, Kill], 0.0),
+    edge(Exited, Running, "start · restart", &[Start, Restart], 0.0),
+    edge(Running, Restarting, "exit + policy", &[], 0.0),
+    edge(Restarting, Running, "backoff over", &[], 0.0),
+    edge(Restarting, Exited, "stop · kill", &[Stop, Kill], 0.0),
+    edge(Paused, Exited, "stop · kill", &[Stop, Kill], -150.0),
+    edge(Exited, Removing, "rm", &[Remove, ForceRemove], 0.0),
+    edge(Created, Removing, "rm", &[Remove, ForceRemove], -70.0),
+    edge(Running, Removing, "rm -f", &[ForceRemove], 0.0),
+    edge(Paused, Removing, "rm -f", &[ForceRemove], 70.0),
+    edge(Removing, Dead, "removal fails", &[], 0.0),
+    edge(Dead, Removing, "rm", &[Remove, ForceRemove], 0.0),
 ];
 
 /// Whether `e` is a move the rules allow from `current` with `ok` actions accepted.
@@ -144,17 +90,51 @@ const H: f64 = 36.0;
 fn exit_point(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
     let (dx, dy) = (b.0 - a.0, b.1 - a.1);
     let sx = if dx.abs() > 0.0 {
-        (W / 2.0 + 4.0) / dx.abs()
+        (W / 2.0 + 3.0) / dx.abs()
     } else {
         f64::INFINITY
     };
     let sy = if dy.abs() > 0.0 {
-        (H / 2.0 + 4.0) / dy.abs()
+        (H / 2.0 + 3.0) / dy.abs()
     } else {
         f64::INFINITY
     };
     let s = sx.min(sy).min(1.0);
     (a.0 + dx * s, a.1 + dy * s)
+}
+
+/// The path of an edge and where its label goes.
+fn geometry(e: &Edge) -> (String, (f64, f64)) {
+    let (a, b) = (position(e.from), position(e.to));
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let len = (dx * dx + dy * dy).sqrt().max(1.0);
+    // The unit normal to the left of the direction.
+    let (nx, ny) = (dy / len, -dx / len);
+    // Two moves between the same pair are drawn apart, each on its own side.
+    let pair = EDGES.iter().any(|o| o.from == e.to && o.to == e.from);
+    let shift = if pair { 8.0 } else { 0.0 };
+    let a2 = (a.0 + nx * shift, a.1 + ny * shift);
+    let b2 = (b.0 + nx * shift, b.1 + ny * shift);
+    let mid = ((a2.0 + b2.0) / 2.0, (a2.1 + b2.1) / 2.0);
+    let control = (mid.0 + nx * e.bend * 2.0, mid.1 + ny * e.bend * 2.0);
+    let start = exit_point(a2, control);
+    let end = exit_point(b2, control);
+    // The curve's midpoint, and the label a little further out on the same side.
+    let on_curve = (
+        0.25 * start.0 + 0.5 * control.0 + 0.25 * end.0,
+        0.25 * start.1 + 0.5 * control.1 + 0.25 * end.1,
+    );
+    let out = if pair || e.bend != 0.0 { 14.0 } else { 10.0 };
+    let side = if e.bend < 0.0 { -1.0 } else { 1.0 };
+    let label = (
+        on_curve.0 + nx * out * side,
+        on_curve.1 + ny * out * side + 4.0,
+    );
+    let d = format!(
+        "M{:.1},{:.1} Q{:.1},{:.1} {:.1},{:.1}",
+        start.0, start.1, control.0, control.1, end.0, end.1
+    );
+    (d, label)
 }
 
 /// The diagram.
@@ -163,19 +143,7 @@ pub fn lifecycle(p: &LifecycleProps) -> Html {
     let current = p.container.state.kind();
     let ok = allowed(&p.container);
     let edges = EDGES.iter().enumerate().map(|(i, e)| {
-        let (a, b) = (position(e.from), position(e.to));
-        // Two moves between the same pair are drawn apart.
-        let reverse = EDGES.iter().any(|o| o.from == e.to && o.to == e.from);
-        let shift = if reverse { 7.0 } else { 0.0 };
-        let (nx, ny) = {
-            let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-            let len = (dx * dx + dy * dy).sqrt().max(1.0);
-            (-dy / len * shift, dx / len * shift)
-        };
-        let a2 = (a.0 + nx, a.1 + ny);
-        let b2 = (b.0 + nx, b.1 + ny);
-        let start = exit_point(a2, b2);
-        let end = exit_point(b2, a2);
+        let (d, (lx, ly)) = geometry(e);
         let live = edge_allowed(e, current, &ok);
         let automatic = e.actions.is_empty();
         let class = classes!(
@@ -184,12 +152,14 @@ pub fn lifecycle(p: &LifecycleProps) -> Html {
             (automatic && e.from == current).then_some("auto-live"),
             automatic.then_some("auto")
         );
-        let (mx, my) = ((start.0 + end.0) / 2.0 + nx * 1.6, (start.1 + end.1) / 2.0 + ny * 1.6 - 4.0);
         html! {
             <g class={class} key={i}>
-                <line x1={fmt(start.0)} y1={fmt(start.1)} x2={fmt(end.0)} y2={fmt(end.1)}
+                <path d={d} fill="none"
                     marker-end={if live { "url(#arrow-live)" } else { "url(#arrow)" }} />
-                <text x={fmt(mx)} y={fmt(my)} text-anchor="middle" class="edge-label">{ e.label }</text>
+                <title>{ format!("{} → {}: {}", e.from, e.to, e.label) }</title>
+                if e.from == current {
+                    <text x={fmt(lx)} y={fmt(ly)} text-anchor="middle" class="edge-label">{ e.label }</text>
+                }
             </g>
         }
     });
@@ -206,7 +176,7 @@ pub fn lifecycle(p: &LifecycleProps) -> Html {
     let moves: Vec<&str> = ok.iter().map(|a| a.as_str()).collect();
     html! {
         <figure class="diagram">
-            <svg viewBox="0 0 660 360" role="img" aria-labelledby="diagram-title">
+            <svg viewBox="0 0 720 440" role="img" aria-labelledby="diagram-title">
                 <title id="diagram-title">{ format!("Lifecycle: now {current}; allowed: {}", moves.join(", ")) }</title>
                 <defs>
                     <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
@@ -220,7 +190,7 @@ pub fn lifecycle(p: &LifecycleProps) -> Html {
                 { for nodes }
             </svg>
             <figcaption class="muted">
-                { format!("Now {current}. Moves the rules allow from here: {}. Dashed: the engine's own moves.",
+                { format!("Now {current}. Moves the rules allow from here: {}. Dashed: the engine's own moves; hover an arrow for its name.",
                     if moves.is_empty() { "none".to_owned() } else { moves.join(", ") }) }
             </figcaption>
         </figure>

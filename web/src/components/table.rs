@@ -241,7 +241,7 @@ fn row(p: &TableProps, s: &Arc<Snapshot>, selectable: bool) -> Html {
             <td class="c-created">{ created }</td>
             <td class="c-status">
                 <StateBadge kind={kind} />
-                <span class="status-text">{ status }</span>
+                <span class="ps-status">{ status }</span>
                 <HealthBadge status={s.health} />
             </td>
             <td class="c-ports" title={ports_text(&s.summary.ports)}>{ ports_text(&s.summary.ports) }</td>

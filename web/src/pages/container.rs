@@ -145,7 +145,7 @@ pub fn container_page(p: &ContainerPageProps) -> Html {
             <nav class="crumbs" aria-label="Breadcrumb"><Link<Route> to={Route::Containers}>{ "Containers" }</Link<Route>>{ " / " }{ name.clone() }</nav>
             <section class="container-head">
                 <h1>{ name.clone() }{ " " }<StateBadge kind={s.kind()} /></h1>
-                <p class="status-line"><span class="status-text" id="detail-status">{ s.status_string(now) }</span></p>
+                <p class="status-line"><span id="detail-status">{ s.status_string(now) }</span></p>
                 <p class="muted small"><code>{ c.id.clone() }</code>{ " · " }{ c.config.image.clone() }{ " · " }<code>{ c.command_line() }</code></p>
                 <p class="why" id="why">{ why(c, now) }</p>
                 <ActionBar ids={ids} show_reasons=true />

@@ -128,13 +128,13 @@ pub fn history_page() -> Html {
                         aria-valuetext={format!("revision {} at {}", entry.revision, clock(entry.at))} />
                 </label>
                 <div class="scrub-buttons" role="group" aria-label="Replay">
-                    <button type="button" class="act" onclick={go(0)} disabled={index == 0} id="scrub-first">{ "⏮ Oldest" }</button>
+                    <button type="button" class="act" onclick={go(0)} disabled={index == 0} id="scrub-first">{ "« Oldest" }</button>
                     <button type="button" class="act" onclick={go(index.saturating_sub(1))} disabled={index == 0} id="scrub-back">{ "◀ Step back" }</button>
                     <button type="button" class="act" onclick={toggle_play} id="scrub-play" aria-pressed={playing.to_string()}>
-                        { if *playing { "⏸ Pause" } else { "▶ Play" } }
+                        { if *playing { "❚❚ Pause" } else { "▶ Play" } }
                     </button>
                     <button type="button" class="act" onclick={go((index + 1).min(len.saturating_sub(1)))} disabled={index + 1 >= len} id="scrub-forward">{ "Step forward ▶" }</button>
-                    <button type="button" class="act" onclick={go(len.saturating_sub(1))} disabled={live} id="scrub-live">{ "Latest ⏭" }</button>
+                    <button type="button" class="act" onclick={go(len.saturating_sub(1))} disabled={live} id="scrub-live">{ "Latest »" }</button>
                 </div>
                 <p class="scrub-where" id="scrub-where">
                     <strong>{ format!("Step {} of {len}", index + 1) }</strong>
