@@ -7,6 +7,8 @@
 //! --iptables=false --ip6tables=false`, every container gets `NetworkMode: none`, the daemon is
 //! stopped by its pidfile only, and `/var/run/docker.sock` is never touched.
 
+pub mod browser;
+
 use std::collections::BTreeMap;
 use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
