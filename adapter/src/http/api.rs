@@ -1,6 +1,7 @@
 //! The JSON API: the container list and inspect (served from the mirror), the actions and the
 //! wait (forwarded to the engine), and the engine's status.
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -16,7 +17,6 @@ use berth_core::state::StateKind;
 use berth_core::time::Time;
 use berth_core::wait::WaitCondition;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 use super::error::ApiError;
 use super::AppState;
