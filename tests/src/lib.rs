@@ -68,6 +68,7 @@ fn require_busybox() -> PathBuf {
 /// A private Docker daemon in a temp dir, killed (by its pidfile) on drop.
 pub struct PrivateDaemon {
     dir: PathBuf,
+    tcp: Option<u16>,
     tmp: Option<tempfile::TempDir>,
     child: Option<Child>,
 }
@@ -75,6 +76,12 @@ pub struct PrivateDaemon {
 impl PrivateDaemon {
     /// Starts a daemon, waits until it answers, and imports [`IMAGE`].
     pub fn start() -> PrivateDaemon {
+        PrivateDaemon::start_with(false)
+    }
+
+    /// [`PrivateDaemon::start`], also listening on `tcp://127.0.0.1:<free port>` when `tcp`
+    /// (loopback only; see [`PrivateDaemon::tcp_host`]).
+    pub fn start_with(tcp: bool) -> PrivateDaemon {
         let dockerd = require_dockerd();
         require_busybox();
         let tmp = tempfile::Builder::new()
@@ -83,8 +90,15 @@ impl PrivateDaemon {
             .unwrap_or_else(|e| panic!("temp dir: {e}"));
         let dir = tmp.path().join("d");
         std::fs::create_dir_all(dir.join("cfg")).unwrap_or_else(|e| panic!("{e}"));
+        let tcp = tcp.then(|| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .unwrap_or_else(|e| panic!("no free loopback port: {e}"))
+        });
         let mut daemon = PrivateDaemon {
             dir,
+            tcp,
             tmp: Some(tmp),
             child: None,
         };
@@ -112,7 +126,11 @@ impl PrivateDaemon {
             .open(self.dir.join("dockerd.log"))
             .unwrap_or_else(|e| panic!("dockerd.log: {e}"));
         let log2 = log.try_clone().unwrap_or_else(|e| panic!("{e}"));
-        let child = Command::new(dockerd)
+        let mut command = Command::new(dockerd);
+        if let Some(tcp) = self.tcp_host() {
+            command.arg("--host").arg(tcp);
+        }
+        let child = command
             .arg("--host")
             .arg(self.host())
             .arg("--data-root")
@@ -184,6 +202,11 @@ impl PrivateDaemon {
     /// `unix://…/docker.sock`.
     pub fn host(&self) -> String {
         format!("unix://{}", self.socket().display())
+    }
+
+    /// `tcp://127.0.0.1:PORT`, when started with one.
+    pub fn tcp_host(&self) -> Option<String> {
+        self.tcp.map(|port| format!("tcp://127.0.0.1:{port}"))
     }
 
     /// `--data-root` (what `berth --engine dir:` reads).
@@ -295,8 +318,8 @@ impl PrivateDaemon {
 impl Drop for PrivateDaemon {
     fn drop(&mut self) {
         if self.is_running() {
-            // Killing the containers first makes the daemon's own shutdown quick.
-            let ids = self.docker_raw(&["ps", "-aq"]);
+            // Killing the running containers first makes the daemon's own shutdown quick.
+            let ids = self.docker_raw(&["ps", "-q"]);
             let ids: Vec<String> = String::from_utf8_lossy(&ids.stdout)
                 .split_whitespace()
                 .map(str::to_owned)
@@ -481,6 +504,16 @@ impl EngineApi {
         collect(self.client.request(req).await).await
     }
 
+    /// Opens `GET path` and returns the streaming response (for `/events`).
+    pub async fn open(&self, path: &str) -> Response<Incoming> {
+        let uri: hyper::Uri = hyperlocal::Uri::new(&self.socket, path).into();
+        let req = request(Method::GET, &uri.to_string(), None, None);
+        self.client
+            .request(req)
+            .await
+            .unwrap_or_else(|e| panic!("engine {path}: {e}"))
+    }
+
     /// [`EngineApi::try_call`], panicking when the daemon cannot be reached.
     pub async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
         self.try_call(method, path, body)
@@ -568,10 +601,14 @@ fn merge(into: &mut Value, from: Value) {
 }
 
 /// The `berth` binary of this workspace, built once per test process.
+/// `BERTH_BIN`, when set, names a binary to use instead (the benchmark uses a release build).
 pub fn berth_binary() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
         .get_or_init(|| {
+            if let Some(bin) = std::env::var_os("BERTH_BIN") {
+                return PathBuf::from(bin);
+            }
             let root = Path::new(env!("CARGO_MANIFEST_DIR"))
                 .parent()
                 .map(Path::to_path_buf)

@@ -71,7 +71,7 @@ fn disk_state(cfg: &Value) -> &'static str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn berth_mirrors_a_real_engine() {
-    let mut daemon = PrivateDaemon::start();
+    let mut daemon = PrivateDaemon::start_with(true);
     let engine = daemon.api();
     let host = daemon.host();
     let berth = Berth::spawn(&["--engine", "docker", "--docker-host", &host]);
@@ -113,8 +113,9 @@ async fn berth_mirrors_a_real_engine() {
         .await;
     engine.op("stopme", "start").await;
     assert_mirrors("start stubborn", &engine, &berth).await;
-    berth_does(&berth, Method::POST, "/api/containers/stopme/stop?t=1", 204).await;
-    assert_mirrors("stop -t 1 (SIGKILL)", &engine, &berth).await;
+    // Through the engine, not berth: the mirror has only the events to go by.
+    engine.op("stopme", "stop?t=1").await;
+    assert_mirrors("stop -t 1 (SIGKILL), events only", &engine, &berth).await;
 
     engine
         .create("killme", &STUBBORN, json!({}), json!({}))
@@ -139,6 +140,8 @@ async fn berth_mirrors_a_real_engine() {
         .create("bounce", &SLEEPER, json!({}), json!({}))
         .await;
     engine.op("bounce", "start").await;
+    engine.op("bounce", "restart?t=1").await;
+    assert_mirrors("restart, events only", &engine, &berth).await;
     berth_does(
         &berth,
         Method::POST,
@@ -146,7 +149,7 @@ async fn berth_mirrors_a_real_engine() {
         204,
     )
     .await;
-    assert_mirrors("restart", &engine, &berth).await;
+    assert_mirrors("restart through berth", &engine, &berth).await;
 
     // ---- `always`, stopped while it waits to restart: only a `stop` event
     engine
@@ -163,8 +166,8 @@ async fn berth_mirrors_a_real_engine() {
             state_of(d) == "restarting" && d["RestartCount"].as_i64() >= Some(2)
         })
         .await;
-    berth_does(&berth, Method::POST, "/api/containers/always/stop", 204).await;
-    assert_mirrors("stop while restarting", &engine, &berth).await;
+    engine.op("always", "stop").await;
+    assert_mirrors("stop while restarting, events only", &engine, &berth).await;
 
     // ---- an on-failure crash loop: restarting between runs, exited after 2 restarts
     engine
@@ -296,6 +299,13 @@ async fn berth_mirrors_a_real_engine() {
         );
     }
     assert_mirrors("wait", &engine, &berth).await;
+
+    // ---- the same engine over tcp:// (loopback)
+    let tcp = daemon.tcp_host().unwrap_or_default();
+    let over_tcp = Berth::spawn(&["--engine", "docker", "--docker-host", &tcp]);
+    assert_mirrors("docker over tcp://", &engine, &over_tcp).await;
+    same_answer(&engine, &over_tcp, Method::POST, "/containers/fresh/kill").await;
+    drop(over_tcp);
 
     // ---- the daemon is killed and comes back
     engine
