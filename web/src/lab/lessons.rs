@@ -122,7 +122,9 @@ fn status(name: &'static str, state: &'static str, status: &'static str) -> Expe
 }
 
 fn create(spec: CreateSpec) -> Step {
-    Step::Create { spec }
+    Step::Create {
+        spec: Box::new(spec),
+    }
 }
 
 /// Every lesson, in the order the page lists them.
@@ -212,12 +214,9 @@ fn waiting() -> Lesson {
 fn oom() -> Lesson {
     let hog = CreateSpec {
         memory: 8 * 1024 * 1024,
-        ..CreateSpec::new(
-            BUSYBOX,
-            &["sh", "-c", "x=a; while true; do x=$x$x; done"],
-        )
-        .named("hog")
-        .program(Program::AllocatesMemory { after_ms: 100 })
+        ..CreateSpec::new(BUSYBOX, &["sh", "-c", "x=a; while true; do x=$x$x; done"])
+            .named("hog")
+            .program(Program::AllocatesMemory { after_ms: 100 })
     };
     let victim = CreateSpec::new(BUSYBOX, &["sleep", "1000"]).named("victim");
     Lesson {
@@ -294,10 +293,7 @@ fn stopping() -> Lesson {
 /// that digit (IDs come from the seed, so this is the same every time).
 fn ambiguous_prefix(seed: u64, named: &[CreateSpec]) -> (usize, String, String) {
     let mut session = Session::new(seed, DEFAULT_START);
-    session.steps = named
-        .iter()
-        .map(|spec| Step::Create { spec: spec.clone() })
-        .collect();
+    session.steps = named.iter().map(|spec| create(spec.clone())).collect();
     let mut lab = Lab::new(session);
     for extra in 0..17 {
         let mut first: BTreeMap<char, Vec<String>> = BTreeMap::new();
@@ -320,9 +316,7 @@ fn ambiguous_prefix(seed: u64, named: &[CreateSpec]) -> (usize, String, String) 
                 .to_owned();
             return (extra, c.to_string(), unique);
         }
-        lab.apply(Step::Create {
-            spec: CreateSpec::new(BUSYBOX, &["sleep", "1000"]),
-        });
+        lab.apply(create(CreateSpec::new(BUSYBOX, &["sleep", "1000"])));
     }
     (17, String::new(), String::new())
 }
@@ -333,11 +327,46 @@ fn names() -> Lesson {
     let db = CreateSpec::new(BUSYBOX, &["sleep", "1000"]).named("db");
     let (extra, prefix, unique) = ambiguous_prefix(seed, &[web.clone(), db.clone()]);
     let mut steps = vec![
-        step(create(web.clone()), "Every name is reserved in the ViewDb for one container ID.", vec![status("web", "created", "Created")]),
-        step(create(web), "A second container named web: refused, the name is taken (409, the engine's words).", vec![Expect::Refused { status: 409, contains: "Conflict. The container name \"/web\" is already in use by container" }]),
-        step(create(db), "db is free.", vec![status("db", "created", "Created")]),
-        step(Step::Rename { target: t("db"), name: t("web") }, "Renaming onto a taken name fails the same way, wrapped.", vec![Expect::Refused { status: 409, contains: "Error when allocating new name: Conflict." }]),
-        step(Step::Rename { target: t("db"), name: t("db") }, "Renaming to its own name is a 400.", vec![Expect::Refused { status: 400, contains: "Renaming a container with the same name as its current name" }]),
+        step(
+            create(web.clone()),
+            "Every name is reserved in the ViewDb for one container ID.",
+            vec![status("web", "created", "Created")],
+        ),
+        step(
+            create(web),
+            "A second container named web: refused, the name is taken (409, the engine's words).",
+            vec![Expect::Refused {
+                status: 409,
+                contains: "Conflict. The container name \"/web\" is already in use by container",
+            }],
+        ),
+        step(
+            create(db),
+            "db is free.",
+            vec![status("db", "created", "Created")],
+        ),
+        step(
+            Step::Rename {
+                target: t("db"),
+                name: t("web"),
+            },
+            "Renaming onto a taken name fails the same way, wrapped.",
+            vec![Expect::Refused {
+                status: 409,
+                contains: "Error when allocating new name: Conflict.",
+            }],
+        ),
+        step(
+            Step::Rename {
+                target: t("db"),
+                name: t("db"),
+            },
+            "Renaming to its own name is a 400.",
+            vec![Expect::Refused {
+                status: 400,
+                contains: "Renaming a container with the same name as its current name",
+            }],
+        ),
     ];
     for _ in 0..extra {
         steps.push(step(

@@ -1,18 +1,297 @@
-//! The lifecycle lab (issue 5). A placeholder until the lab lands: the lab engineer replaces
-//! this whole folder.
+//! The lifecycle lab (`/lab`): learn the container state machine by driving the core's simulated
+//! engine ([`berth_core::sim::Sim`]) in the browser. Works from static files alone: nothing here
+//! calls berth's API.
+//!
+//! - [`model`]: the session (seed + steps) replayed on the Sim, one frame per step; plain Rust.
+//! - [`lessons`]: guided scripts with commentary and what each step shows.
+//! - [`teach`]: the CLI command, API call and plain account of a step.
+//! - [`diagram`], [`controls`], [`panels`]: the page.
 
+pub mod controls;
+pub mod diagram;
 pub mod lessons;
 pub mod model;
+pub mod panels;
+pub mod teach;
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use yew::prelude::*;
+
+use model::{Lab, Session, Step};
+
+/// Virtual milliseconds per real tick at 1× (the clock ticks every [`TICK_MS`] real ms).
+pub const TICK_MS: u32 = 100;
+
+/// The page's state: the lab (the session being played) and what the learner looks at.
+#[derive(Clone)]
+pub struct LabState {
+    /// The lab. Shared, mutated by the reducer only; `rev` tells renders apart.
+    pub lab: Rc<RefCell<Lab>>,
+    /// Bumped on every change of the lab.
+    pub rev: u64,
+    /// Which frame is shown: after `cursor` steps.
+    pub cursor: usize,
+    /// The container the panels show (by ID).
+    pub selected: Option<String>,
+    /// The clock is playing.
+    pub playing: bool,
+    /// 1, 10 or 100.
+    pub speed: u32,
+    /// A message for the learner (an import that failed, a link copied…).
+    pub notice: Option<String>,
+}
+
+impl PartialEq for LabState {
+    fn eq(&self, other: &LabState) -> bool {
+        Rc::ptr_eq(&self.lab, &other.lab)
+            && self.rev == other.rev
+            && self.cursor == other.cursor
+            && self.selected == other.selected
+            && self.playing == other.playing
+            && self.speed == other.speed
+            && self.notice == other.notice
+    }
+}
+
+impl LabState {
+    /// A fresh state for `session`.
+    pub fn with_session(session: Session) -> LabState {
+        let lab = Lab::new(session);
+        let cursor = lab.len();
+        let selected = lab.records().last().and_then(|r| r.focus());
+        LabState {
+            lab: Rc::new(RefCell::new(lab)),
+            rev: 0,
+            cursor,
+            selected,
+            playing: false,
+            speed: 1,
+            notice: None,
+        }
+    }
+
+    /// Whether the learner is looking at an earlier step (a new step would discard the later ones).
+    pub fn in_history(&self) -> bool {
+        self.cursor < self.lab.borrow().len()
+    }
+}
+
+/// What the learner does to the page.
+pub enum LabMsg {
+    /// Take a step (discarding the steps after the one shown, if any).
+    Apply(Step),
+    /// The clock plays on by this many virtual milliseconds.
+    Tick(i64),
+    /// Show the frame after this many steps.
+    Seek(usize),
+    /// Show this container.
+    Select(String),
+    /// Play or pause the clock.
+    Play(bool),
+    /// The clock's speed.
+    Speed(u32),
+    /// Replace the session (import, link, lesson, reset).
+    Load(Session),
+    /// Take the lesson's next step.
+    LessonNext,
+    /// Show or clear a message.
+    Notice(Option<String>),
+}
+
+impl Reducible for LabState {
+    type Action = LabMsg;
+
+    fn reduce(self: Rc<Self>, msg: LabMsg) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match msg {
+            LabMsg::Apply(step) => {
+                next.discard_later();
+                let focus = next.lab.borrow_mut().apply(step).focus();
+                next.after_step(focus);
+            }
+            LabMsg::Tick(ms) => {
+                if !next.playing {
+                    return self;
+                }
+                next.discard_later();
+                let focus = {
+                    let mut lab = next.lab.borrow_mut();
+                    lab.tick(ms);
+                    lab.records()
+                        .last()
+                        .and_then(|r| (!r.moves.is_empty()).then(|| r.moves[0].id.clone()))
+                };
+                next.after_step(focus.or_else(|| next.selected.clone()));
+            }
+            LabMsg::Seek(k) => {
+                let len = next.lab.borrow().len();
+                next.cursor = k.min(len);
+                next.playing = false;
+                if let Some(focus) = next
+                    .lab
+                    .borrow()
+                    .records()
+                    .get(next.cursor.wrapping_sub(1))
+                    .and_then(|r| r.focus())
+                {
+                    next.selected = Some(focus);
+                }
+            }
+            LabMsg::Select(id) => next.selected = Some(id),
+            LabMsg::Play(on) => {
+                next.playing = on;
+                if on {
+                    next.discard_later();
+                    next.rev += 1;
+                }
+            }
+            LabMsg::Speed(s) => next.speed = s,
+            LabMsg::Load(session) => {
+                let speed = next.speed;
+                next = LabState::with_session(session);
+                next.speed = speed;
+                next.rev = self.rev + 1;
+            }
+            LabMsg::LessonNext => {
+                let step = {
+                    let lab = next.lab.borrow();
+                    let id = lab.session().lesson.clone();
+                    let steps = lab
+                        .session()
+                        .steps
+                        .get(..next.cursor)
+                        .unwrap_or_default()
+                        .to_vec();
+                    id.and_then(|id| lessons::by_id(&id)).and_then(|l| {
+                        let done = l.progress(&steps);
+                        l.steps.get(done).map(|s| s.step.clone())
+                    })
+                };
+                if let Some(step) = step {
+                    next.playing = false;
+                    next.discard_later();
+                    let focus = next.lab.borrow_mut().apply(step).focus();
+                    next.after_step(focus);
+                }
+            }
+            LabMsg::Notice(n) => next.notice = n,
+        }
+        Rc::new(next)
+    }
+}
+
+impl LabState {
+    /// Cuts the session to the frame shown, so a new step follows it.
+    fn discard_later(&mut self) {
+        let len = self.lab.borrow().len();
+        if self.cursor < len {
+            let cut = self.lab.borrow().truncated(self.cursor);
+            self.lab = Rc::new(RefCell::new(cut));
+            self.notice = Some(format!(
+                "Continued from step {}: the {} later step(s) were discarded.",
+                self.cursor,
+                len - self.cursor
+            ));
+        }
+    }
+
+    fn after_step(&mut self, focus: Option<String>) {
+        self.cursor = self.lab.borrow().len();
+        self.rev += 1;
+        if let Some(id) = focus {
+            self.selected = Some(id);
+        }
+    }
+}
+
+/// The session in the address bar's fragment, if any (`#s=…`): a link that reproduces it.
+fn session_from_address() -> Result<Option<Session>, String> {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    Session::from_fragment(&hash).map_err(|e| e.to_string())
+}
+
+/// Puts the session into the address bar's fragment (never sent to a server).
+fn write_address(session: &Session) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(history) = window.history() else {
+        return;
+    };
+    let path = window
+        .location()
+        .pathname()
+        .unwrap_or_else(|_| "/lab".to_owned());
+    let url = if session.steps.is_empty() && session.lesson.is_none() {
+        path
+    } else {
+        format!("{path}#{}", session.to_fragment())
+    };
+    let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+}
 
 /// The lab page.
 #[function_component(LabPage)]
 pub fn lab_page() -> Html {
+    let state = use_reducer(|| match session_from_address() {
+        Ok(Some(s)) => LabState::with_session(s),
+        Ok(None) => LabState::with_session(Session::default()),
+        Err(e) => {
+            let mut s = LabState::with_session(Session::default());
+            s.notice = Some(format!("The link's session could not be loaded: {e}"));
+            s
+        }
+    });
+
+    // The clock plays: a real interval advancing the virtual clock.
+    {
+        let dispatcher = state.dispatcher();
+        let (playing, speed) = (state.playing, state.speed);
+        use_effect_with((playing, speed), move |(playing, speed)| {
+            let interval = playing.then(|| {
+                let step = i64::from(TICK_MS) * i64::from(*speed);
+                gloo::timers::callback::Interval::new(TICK_MS, move || {
+                    dispatcher.dispatch(LabMsg::Tick(step));
+                })
+            });
+            move || drop(interval)
+        });
+    }
+
+    // The address keeps the session (when the clock is not running, to keep history quiet).
+    {
+        let lab = state.lab.clone();
+        let key = (state.rev, state.playing, Rc::as_ptr(&state.lab) as usize);
+        use_effect_with(key, move |(_, playing, _)| {
+            if !*playing {
+                write_address(lab.borrow().session());
+            }
+        });
+    }
+
+    let dispatch = {
+        let state = state.clone();
+        Callback::from(move |m: LabMsg| state.dispatch(m))
+    };
+    let view = Rc::new((*state).clone());
     html! {
-        <section class="empty">
-            <h1>{ "Lifecycle lab" }</h1>
-            <p class="muted">{ "Coming soon." }</p>
+        <section class="lab" aria-labelledby="lab-title">
+            <panels::LabHeader state={view.clone()} dispatch={dispatch.clone()} />
+            <div class="lab-grid">
+                <aside class="lab-left" aria-label="Controls">
+                    <controls::Controls state={view.clone()} dispatch={dispatch.clone()} />
+                </aside>
+                <div class="lab-center">
+                    <panels::Center state={view.clone()} dispatch={dispatch.clone()} />
+                </div>
+                <aside class="lab-right" aria-label="Explanation">
+                    <panels::Right state={view} dispatch={dispatch} />
+                </aside>
+            </div>
         </section>
     }
 }

@@ -47,7 +47,7 @@ pub enum Step {
     /// `docker create`.
     Create {
         /// What to create.
-        spec: CreateSpec,
+        spec: Box<CreateSpec>,
     },
     /// `docker start`.
     Start {
@@ -649,7 +649,10 @@ impl Lab {
             Outcome::NotModified => Done::NotModified,
         };
         match step {
-            Step::Create { spec } => self.sim.create(spec.clone()).map(|id| Done::Created { id }),
+            Step::Create { spec } => self
+                .sim
+                .create((**spec).clone())
+                .map(|id| Done::Created { id }),
             Step::Start { target } => self.sim.start(target).map(done),
             Step::Stop { target, timeout } => self.sim.stop(target, *timeout).map(done),
             Step::Restart { target, timeout } => self.sim.restart(target, *timeout).map(done),

@@ -1,0 +1,350 @@
+//! The lifecycle lab end to end in headless Chromium: a guided lesson runs to the end and the
+//! page shows the engine's texts at each step; the session survives a reload through its link;
+//! and the lab works from static files alone (no berth, no /api request).
+//!
+//! Needs the built web app (`trunk build`, or BERTH_WEB_DIST) and writes screenshots to
+//! tests/artifacts/lab-*.png.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use berth_tests::browser::{free_port, web_dist, Browser, SimBerth};
+use serde_json::Value;
+
+/// The "Why is my container restarting?" lesson: after each step, the container the step is
+/// about and its `docker ps` status text (the engine's texts: testdata/engine/crash-poll.jsonl,
+/// ps-snapshots.jsonl), plus the state string.
+const RESTARTING: &[(&str, &str, &str)] = &[
+    ("crash", "created", "Created"),
+    ("crash", "running", "Up Less than a second"),
+    ("crash", "restarting", "Restarting (7) Less than a second ago"),
+    ("crash", "running", "Up Less than a second"),
+    ("crash", "restarting", "Restarting (7) Less than a second ago"),
+    ("crash", "running", "Up Less than a second"),
+    ("crash", "exited", "Exited (7) Less than a second ago"),
+    ("looper", "created", "Created"),
+    ("looper", "running", "Up Less than a second"),
+    ("looper", "running", "Up 3 hours"),
+    ("looper", "restarting", "Restarting (1) Less than a second ago"),
+    ("looper", "running", "Up Less than a second"),
+];
+
+async fn text_of(b: &Browser, selector: &str) -> String {
+    let script = format!(
+        "const e = document.querySelector({}); return e ? e.textContent : null;",
+        Value::String(selector.to_owned())
+    );
+    b.js(&script).await.as_str().unwrap_or_default().to_owned()
+}
+
+async fn wait_text_of(b: &Browser, selector: &str, expected: &str) {
+    let script = format!(
+        "const e = document.querySelector({}); return !!e && e.textContent === {};",
+        Value::String(selector.to_owned()),
+        Value::String(expected.to_owned())
+    );
+    b.wait_js(&script, &format!("{selector} to read {expected:?}"))
+        .await;
+}
+
+/// A screenshot with the element matching `selector` scrolled to the top.
+async fn shot_of(b: &Browser, selector: &str, name: &str) {
+    let script = format!(
+        "const e = document.querySelector({}); if (e) {{ e.scrollIntoView(); window.scrollBy(0, -64); }} return true;",
+        Value::String(selector.to_owned())
+    );
+    b.js(&script).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    b.screenshot(name).await;
+}
+
+/// A screenshot of the top of the page (clicks scroll it).
+async fn shot(b: &Browser, name: &str) {
+    b.js("window.scrollTo(0, 0); return true;").await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    b.screenshot(name).await;
+}
+
+async fn pick_lesson(b: &Browser, id: &str) {
+    let script = format!(
+        "const s = document.getElementById('lesson-pick'); if (!s) return false; s.value = {}; \
+         s.dispatchEvent(new Event('change', {{ bubbles: true }})); return true;",
+        Value::String(id.to_owned())
+    );
+    b.wait_js(&script, "the lesson picker").await;
+    b.wait_text("Step 0 of").await;
+}
+
+/// The URLs the page requested so far (resource timing), to prove the lab asks no API.
+async fn requested(b: &Browser) -> Vec<String> {
+    let v = b
+        .js("return performance.getEntriesByType('resource').map(e => e.name);")
+        .await;
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Runs the restarting lesson through the page, checking every step.
+async fn run_restarting_lesson(b: &Browser, shots: &str) {
+    pick_lesson(b, "restarting").await;
+    b.wait_text("Why is my container restarting?").await;
+    for (i, (name, state, status)) in RESTARTING.iter().enumerate() {
+        b.click("#lesson-next").await;
+        let n = i + 1;
+        wait_text_of(b, "#lesson-progress", &format!("Step {n} of {}", RESTARTING.len())).await;
+        // The selected container is the one the step is about.
+        wait_text_of(b, "#sel-title", name).await;
+        wait_text_of(b, "#lab-status", status).await;
+        assert_eq!(text_of(b, "#lab-state").await, *state, "step {n}");
+        // The diagram fills the state the container is in now.
+        let current = b
+            .js("const n = document.querySelector('.lab-diagram .node.current'); return n ? n.dataset.state : null;")
+            .await;
+        assert_eq!(current.as_str(), Some(*state), "diagram at step {n}");
+        // Every expectation the lesson shows is met.
+        let bad = b
+            .js("return document.querySelectorAll('.expect li.bad').length;")
+            .await;
+        assert_eq!(bad.as_u64(), Some(0), "a lesson expectation failed at step {n}");
+        match n {
+            3 => {
+                shot(b, &format!("{shots}-restarting")).await;
+                shot_of(b, ".diagram-card", &format!("{shots}-restarting-diagram")).await;
+                let decision = text_of(b, "#lab-decision").await;
+                assert!(
+                    decision.contains("on-failure:2: restart (restart 1 of 2) after a backoff of 100 ms"),
+                    "decision at step 3: {decision}"
+                );
+                assert_eq!(text_of(b, "#lab-restart-count").await, "1");
+            }
+            5 => {
+                let decision = text_of(b, "#lab-decision").await;
+                assert!(decision.contains("restart 2 of 2) after a backoff of 200 ms"), "{decision}");
+            }
+            7 => {
+                // Where the real engine ends (inspect/crash.json): exited (7), RestartCount 2.
+                assert_eq!(text_of(b, "#lab-exit-code").await, "7");
+                assert_eq!(text_of(b, "#lab-restart-count").await, "2");
+                shot(b, &format!("{shots}-gave-up")).await;
+            }
+            _ => {}
+        }
+    }
+    b.wait_text("Lesson complete").await;
+    // The CLI and API of the last command-like step are shown for a command step.
+    shot_of(b, ".diagram-card", &format!("{shots}-end-diagram")).await;
+    b.click("#lab-back").await;
+    b.click("#lab-back").await;
+    wait_text_of(b, "#lab-step-of", &format!("step {} of {}", RESTARTING.len() - 2, RESTARTING.len())).await;
+    wait_text_of(b, "#lab-status", "Up 3 hours").await;
+    b.click("#lab-forward").await;
+    b.click("#lab-forward").await;
+    wait_text_of(b, "#lab-status", "Up Less than a second").await;
+    shot(b, &format!("{shots}-end")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lesson_runs_to_the_end_on_berth_without_calling_the_api() {
+    let berth = SimBerth::start();
+    let b = Browser::start(1280, 800).await;
+    b.client
+        .goto(&berth.url("/lab"))
+        .await
+        .unwrap_or_else(|e| panic!("open /lab: {e}"));
+    b.wait_text("Lifecycle lab").await;
+    shot(&b, "lab-empty").await;
+    run_restarting_lesson(&b, "lab").await;
+
+    // A command step shows its CLI and API forms.
+    pick_lesson(&b, "stopping").await;
+    for _ in 0..6 {
+        b.click("#lesson-next").await;
+    }
+    wait_text_of(&b, "#lesson-progress", "Step 6 of 10").await;
+    wait_text_of(&b, "#lab-cli", "docker stop -t 1 stubborn").await;
+    wait_text_of(&b, "#lab-api", "POST /containers/stubborn/stop?t=1").await;
+    wait_text_of(&b, "#lab-status", "Up Less than a second").await;
+    b.click("#lesson-next").await;
+    wait_text_of(&b, "#lab-status", "Exited (137) Less than a second ago").await;
+
+    // The engine's refusal, verbatim: start of a running container is 304, rm of a running one
+    // without force is 409 with the engine's message.
+    b.click("#lesson-next").await;
+    wait_text_of(&b, "#lab-status", "Up Less than a second").await;
+    b.click("#op-rm").await;
+    b.wait_text("You cannot remove a running container").await;
+    let error = text_of(&b, "#lab-error").await;
+    assert!(
+        error.contains("Stop the container before attempting removal or force remove"),
+        "{error}"
+    );
+    assert!(text_of(&b, "#lab-result").await.starts_with("409"));
+    shot(&b, "lab-refused").await;
+
+    // The link reproduces the session: reload with the address bar's fragment.
+    let url = b
+        .js("return location.href;")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(url.contains("/lab#s="), "the address keeps the session: {url}");
+    b.client
+        .goto(&berth.url("/"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    b.client.goto(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    b.wait_text("stop, kill and the stop timeout").await;
+    wait_text_of(&b, "#lab-step-of", "step 9 of 9").await;
+    assert!(text_of(&b, "#lab-error").await.contains("You cannot remove a running container"));
+
+    // Narrow screens: one column.
+    b.resize(400, 900).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(&b, "lab-narrow").await;
+    let wide = b
+        .js("const w = document.documentElement.clientWidth; return [...document.querySelectorAll('body *')] \
+             .filter(e => !e.closest('.table-wrap') && e.getBoundingClientRect().right > w + 1) \
+             .map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 12);")
+        .await;
+    assert_eq!(wide, Value::Array(Vec::new()), "elements wider than a 400 px window");
+    let scrolls = b
+        .js("return document.documentElement.scrollWidth > document.documentElement.clientWidth;")
+        .await;
+    if scrolls != Value::Bool(false) {
+        let culprits = b
+            .js("const w = document.documentElement.clientWidth; return [...document.querySelectorAll('body *')] \
+                 .filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible' && e.clientWidth > 0) \
+                 .map(e => e.tagName + '.' + e.className + ' sw=' + e.scrollWidth + ' cw=' + e.clientWidth);")
+            .await;
+        panic!("the page scrolls sideways at 400 px: {culprits}");
+    }
+
+    // Nothing on the lab asked berth's API.
+    let api: Vec<String> = requested(&b)
+        .await
+        .into_iter()
+        .filter(|u| u.contains("/api/"))
+        .collect();
+    assert!(api.is_empty(), "the lab requested the API: {api:?}");
+    b.close().await;
+}
+
+/// A static file server of a copy of the built app, with the SPA fallback (any unknown path
+/// serves index.html), logging every request path to a shared list.
+struct StaticServer {
+    child: Child,
+    port: u16,
+    log: Arc<Mutex<Vec<String>>>,
+    _dir: tempfile::TempDir,
+}
+
+const SERVER: &str = r#"
+import http.server, os, sys
+class H(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, fmt, *args):
+        pass
+    def send_head(self):
+        sys.stderr.write("REQ " + self.path + "\n"); sys.stderr.flush()
+        path = self.translate_path(self.path)
+        if not os.path.isfile(path):
+            self.path = "/index.html"
+        return super().send_head()
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"#;
+
+impl StaticServer {
+    fn start() -> StaticServer {
+        let dist = web_dist();
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+        for entry in std::fs::read_dir(&dist).unwrap_or_else(|e| panic!("{}: {e}", dist.display())) {
+            let entry = entry.unwrap_or_else(|e| panic!("{e}"));
+            if entry.path().is_file() {
+                std::fs::copy(entry.path(), dir.path().join(entry.file_name()))
+                    .unwrap_or_else(|e| panic!("copy: {e}"));
+            }
+        }
+        let port = free_port();
+        let mut child = Command::new("python3")
+            .args(["-c", SERVER, &port.to_string()])
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start python3: {e}"));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        if let Some(stderr) = child.stderr.take() {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    if let Some(path) = line.strip_prefix("REQ ") {
+                        if let Ok(mut l) = log.lock() {
+                            l.push(path.to_owned());
+                        }
+                    }
+                }
+            });
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "the static server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        StaticServer {
+            child,
+            port,
+            log,
+            _dir: dir,
+        }
+    }
+
+    fn paths(&self) -> Vec<String> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for StaticServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lab_works_from_static_files_alone() {
+    let server = StaticServer::start();
+    let b = Browser::start(1280, 800).await;
+    b.client
+        .goto(&format!("http://127.0.0.1:{}/lab", server.port))
+        .await
+        .unwrap_or_else(|e| panic!("open /lab: {e}"));
+    b.wait_text("Lifecycle lab").await;
+    run_restarting_lesson(&b, "lab-static").await;
+
+    // Free play: create a container with the form, start it, place waiters.
+    b.js("document.getElementById('lesson-pick').value=''; document.getElementById('lesson-pick').dispatchEvent(new Event('change', {bubbles: true})); return true;").await;
+    b.wait_text("step 0 of 0").await;
+    b.click("#lab-create").await;
+    wait_text_of(&b, "#lab-status", "Created").await;
+    wait_text_of(&b, "#lab-cli", "docker create --name web local/busybox:1 httpd -f").await;
+    b.click("#w-place").await;
+    b.wait_text("returned at once: StatusCode 0, Error null").await;
+    b.click("#op-start").await;
+    wait_text_of(&b, "#lab-status", "Up Less than a second").await;
+    b.click("#lab-plus-1h").await;
+    wait_text_of(&b, "#lab-status", "Up About an hour").await;
+    shot(&b, "lab-static-free").await;
+
+    let paths = server.paths();
+    assert!(paths.iter().any(|p| p == "/lab"), "the server saw the page load: {paths:?}");
+    let api: Vec<&String> = paths.iter().filter(|p| p.starts_with("/api")).collect();
+    assert!(api.is_empty(), "the lab asked for {api:?}");
+    b.close().await;
+}

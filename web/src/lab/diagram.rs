@@ -1,0 +1,343 @@
+//! The lab's lifecycle diagram: the seven states plus "removed" as an SVG graph, with the way
+//! the selected container went in the step just made drawn as a highlighted path, its state now
+//! filled, and the moves the core's rules allow from here ([`berth_core::actions::allowed`]).
+
+use berth_core::actions::{allowed, Action};
+use berth_core::container::Container;
+use berth_core::state::StateKind;
+use yew::prelude::*;
+
+use super::model::Place;
+
+const NODE_W: f64 = 124.0;
+const NODE_H: f64 = 38.0;
+
+fn position(p: Place) -> (f64, f64) {
+    match p {
+        Place::New => (40.0, 60.0),
+        Place::State(StateKind::Created) => (180.0, 60.0),
+        Place::State(StateKind::Running) => (430.0, 60.0),
+        Place::State(StateKind::Paused) => (670.0, 60.0),
+        Place::State(StateKind::Restarting) => (180.0, 210.0),
+        Place::State(StateKind::Exited) => (430.0, 210.0),
+        Place::State(StateKind::Dead) => (670.0, 210.0),
+        Place::State(StateKind::Removing) => (430.0, 345.0),
+        Place::Removed => (670.0, 345.0),
+    }
+}
+
+/// One move of the lifecycle.
+struct Edge {
+    from: Place,
+    to: Place,
+    label: &'static str,
+    /// The user actions that make it; none for the engine's own moves.
+    actions: &'static [Action],
+    /// How far the curve bows to its left (pairs of opposite moves are drawn apart).
+    bend: f64,
+    /// A control point of its own, for a curve that goes around other states.
+    ctrl: Option<(f64, f64)>,
+}
+
+const fn st(k: StateKind) -> Place {
+    Place::State(k)
+}
+
+const EDGES: &[Edge] = &[
+    Edge {
+        from: Place::New,
+        to: st(StateKind::Created),
+        label: "create",
+        actions: &[],
+        bend: 0.0,
+        ctrl: None,
+    },
+    Edge {
+        from: st(StateKind::Created),
+        to: st(StateKind::Running),
+        label: "start",
+        actions: &[Action::Start, Action::Restart],
+        bend: 0.0,
+        ctrl: None,
+    },
+    Edge {
+        from: st(StateKind::Running),
+        to: st(StateKind::Paused),
+        label: "pause",
+        actions: &[Action::Pause],
+        bend: 14.0,
+        ctrl: None,
+    },
+    Edge {
+        from: st(StateKind::Paused),
+        to: st(StateKind::Running),
+        label: "unpause",
+        actions: &[Action::Unpause],
+        bend: 14.0,
+        ctrl: None,
+    },
+    Edge {
+        from: st(StateKind::Running),
+        to: st(StateKind::Exited),
+        label: "stop · kill · exit",
+        actions: &[Action::Stop, Action::Kill],
+        bend: 24.0,
+        ctrl: None,
+    },
+    Edge {
+        from: st(StateKind::Exited),
+        to: st(StateKind::Running),
+        label: "start · restart",
+        actions: &[Action::Start, Action::Restart],
+        bend: 24.0,
+        ctrl: None,
+    },
+    Edge {
+        from: st(StateKind::Running),
+        to: st(StateKind::Restarting),
+        label: "exit + policy",
+        actions: &[],
+        bend: 16.0,
+        ctrl: None,
+    },
+    Edge {
+        from: st(StateKind::Restarting),
+        to: st(StateKind::Running),
+        label: "backoff over",
+        actions: &[],
+        bend: 16.0,
+        ctrl: None,
+    },
+    Edge {
+        from: st(StateKind::Restarting),
+        to: st(StateKind::Exited),
+        label: "stop · kill",
+        actions: &[Action::Stop, Action::Kill],
+        bend: 0.0,
+        ctrl: None,
+    },
+    Edge {
+        from: st(StateKind::Paused),
+        to: st(StateKind::Exited),
+        label: "kill · stop",
+        actions: &[Action::Stop, Action::Kill],
+        bend: -14.0,
+        ctrl: None,
+    },
+    Edge {
+        from: st(StateKind::Created),
+        to: st(StateKind::Removing),
+        label: "rm",
+        actions: &[Action::Remove, Action::ForceRemove],
+        bend: 0.0,
+        ctrl: Some((40.0, 345.0)),
+    },
+    Edge {
+        from: st(StateKind::Exited),
+        to: st(StateKind::Removing),
+        label: "rm",
+        actions: &[Action::Remove, Action::ForceRemove],
+        bend: 0.0,
+        ctrl: None,
+    },
+    Edge {
+        from: st(StateKind::Removing),
+        to: Place::Removed,
+        label: "removed",
+        actions: &[],
+        bend: 0.0,
+        ctrl: None,
+    },
+    Edge {
+        from: st(StateKind::Removing),
+        to: st(StateKind::Dead),
+        label: "removal fails",
+        actions: &[],
+        bend: 14.0,
+        ctrl: None,
+    },
+    Edge {
+        from: st(StateKind::Dead),
+        to: st(StateKind::Removing),
+        label: "rm",
+        actions: &[Action::Remove, Action::ForceRemove],
+        bend: 14.0,
+        ctrl: None,
+    },
+];
+
+/// Props of [`Diagram`].
+#[derive(Properties, PartialEq)]
+pub struct DiagramProps {
+    /// The selected container as it is now (`None` when it is gone or none is selected).
+    pub container: Option<std::sync::Arc<Container>>,
+    /// Where it is: its state, or removed.
+    pub place: Option<Place>,
+    /// The way it went in the step shown.
+    pub path: Vec<Place>,
+}
+
+fn fmt(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+/// Where the segment from the centre of `a` towards `b` leaves `a`'s box.
+fn exit_point(a: (f64, f64), b: (f64, f64), is_dot: bool) -> (f64, f64) {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let (hw, hh) = if is_dot {
+        (12.0, 12.0)
+    } else {
+        (NODE_W / 2.0 + 5.0, NODE_H / 2.0 + 5.0)
+    };
+    let sx = if dx.abs() > 0.0 {
+        hw / dx.abs()
+    } else {
+        f64::INFINITY
+    };
+    let sy = if dy.abs() > 0.0 {
+        hh / dy.abs()
+    } else {
+        f64::INFINITY
+    };
+    let s = sx.min(sy).min(1.0);
+    (a.0 + dx * s, a.1 + dy * s)
+}
+
+/// The lifecycle diagram.
+#[function_component(Diagram)]
+pub fn diagram(p: &DiagramProps) -> Html {
+    let ok: Vec<Action> = p.container.as_deref().map(allowed).unwrap_or_default();
+    let current = p.place;
+    let taken = |e: &Edge| p.path.windows(2).any(|w| w[0] == e.from && w[1] == e.to);
+    let order = |e: &Edge| {
+        p.path
+            .windows(2)
+            .position(|w| w[0] == e.from && w[1] == e.to)
+            .map(|i| i + 1)
+    };
+    let multi = p.path.len() > 2;
+    let edges = EDGES.iter().enumerate().map(|(i, e)| {
+        let (a, b) = (position(e.from), position(e.to));
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let len = (dx * dx + dy * dy).sqrt().max(1.0);
+        // Left normal of the direction a → b: opposite moves bow to opposite sides.
+        let (nx, ny) = (dy / len, -dx / len);
+        let ctrl_mid = e.ctrl.unwrap_or((
+            (a.0 + b.0) / 2.0 + nx * e.bend * 2.0,
+            (a.1 + b.1) / 2.0 + ny * e.bend * 2.0,
+        ));
+        let start = exit_point(a, ctrl_mid, e.from == Place::New);
+        let end = exit_point(b, ctrl_mid, false);
+        let was_taken = taken(e);
+        let possible = e.from == current.unwrap_or(Place::New)
+            && !e.actions.is_empty()
+            && e.actions.iter().any(|x| ok.contains(x));
+        let automatic = e.actions.is_empty() && e.from != Place::New;
+        let class = classes!(
+            "edge",
+            was_taken.then_some("taken"),
+            possible.then_some("possible"),
+            automatic.then_some("auto")
+        );
+        let d = format!(
+            "M{} {} Q{} {} {} {}",
+            fmt(start.0), fmt(start.1), fmt(ctrl_mid.0), fmt(ctrl_mid.1), fmt(end.0), fmt(end.1)
+        );
+        // The curve's midpoint (t = 1/2 of the quadratic), nudged off the line.
+        let mx = 0.25 * start.0 + 0.5 * ctrl_mid.0 + 0.25 * end.0 + nx * 6.0;
+        let my = 0.25 * start.1 + 0.5 * ctrl_mid.1 + 0.25 * end.1 + ny * 8.0 + 4.0;
+        // Beside a steep curve the label starts (or ends) at it instead of straddling it.
+        let anchor = if nx.abs() < 0.6 {
+            "middle"
+        } else if nx > 0.0 {
+            "start"
+        } else {
+            "end"
+        };
+        let marker = if was_taken {
+            "url(#lab-arrow-taken)"
+        } else if possible {
+            "url(#lab-arrow-possible)"
+        } else {
+            "url(#lab-arrow)"
+        };
+        let label = match (multi, order(e)) {
+            (true, Some(n)) => format!("{n}. {}", e.label),
+            _ => e.label.to_owned(),
+        };
+        html! {
+            <g class={class} key={i}>
+                <path d={d} marker-end={marker} />
+                <text x={fmt(mx)} y={fmt(my)} text-anchor={anchor} class="edge-label">{ label }</text>
+            </g>
+        }
+    });
+    let places = [
+        Place::State(StateKind::Created),
+        Place::State(StateKind::Running),
+        Place::State(StateKind::Paused),
+        Place::State(StateKind::Restarting),
+        Place::State(StateKind::Exited),
+        Place::State(StateKind::Removing),
+        Place::State(StateKind::Dead),
+        Place::Removed,
+    ];
+    let nodes = places.into_iter().map(|pl| {
+        let (x, y) = position(pl);
+        let here = current == Some(pl);
+        let visited = p.path.contains(&pl);
+        let class = classes!(
+            "node",
+            format!("st-{}", pl.as_str()),
+            here.then_some("current"),
+            (visited && !here).then_some("visited")
+        );
+        html! {
+            <g class={class} key={pl.as_str()} data-state={pl.as_str()}>
+                <rect x={fmt(x - NODE_W / 2.0)} y={fmt(y - NODE_H / 2.0)} width={fmt(NODE_W)} height={fmt(NODE_H)} rx="19" />
+                <text x={fmt(x)} y={fmt(y + 5.0)} text-anchor="middle">{ pl.as_str() }</text>
+            </g>
+        }
+    });
+    let (nx, ny) = position(Place::New);
+    let new_class = classes!(
+        "node-new",
+        (current == Some(Place::New) || p.path.first() == Some(&Place::New)).then_some("visited")
+    );
+    let path_text: Vec<&str> = p.path.iter().map(|pl| pl.as_str()).collect();
+    let title = match current {
+        Some(c) if path_text.len() > 1 => {
+            format!("Now {}; this step: {}", c.as_str(), path_text.join(" → "))
+        }
+        Some(c) => format!("Now {}", c.as_str()),
+        None => "No container selected".to_owned(),
+    };
+    html! {
+        <figure class="lab-diagram">
+            <svg viewBox="0 0 740 380" role="img" aria-labelledby="lab-diagram-title">
+                <title id="lab-diagram-title">{ title.clone() }</title>
+                <defs>
+                    <marker id="lab-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                        <path d="M0,0 L10,5 L0,10 z" class="arrow-head" />
+                    </marker>
+                    <marker id="lab-arrow-possible" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                        <path d="M0,0 L10,5 L0,10 z" class="arrow-head possible" />
+                    </marker>
+                    <marker id="lab-arrow-taken" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+                        <path d="M0,0 L10,5 L0,10 z" class="arrow-head taken" />
+                    </marker>
+                </defs>
+                { for edges }
+                <g class={new_class}>
+                    <circle cx={fmt(nx)} cy={fmt(ny)} r="10" />
+                    <text x={fmt(nx)} y={fmt(ny + 28.0)} text-anchor="middle">{ "new" }</text>
+                </g>
+                { for nodes }
+            </svg>
+            <figcaption class="muted small">
+                { title }
+                { ". Thick: the move just made. Blue: moves the rules allow from here. Dashed: the engine's own moves." }
+            </figcaption>
+        </figure>
+    }
+}

@@ -1,0 +1,578 @@
+//! What a lab step means: the docker CLI command and the Engine API call it corresponds to, and
+//! a plain account of what the engine did, built from the step's record (the engine's result,
+//! events, the restart policy's decision). Pure.
+
+use berth_core::container::Container;
+use berth_core::restart::RestartDecision;
+use berth_core::sim::{CreateSpec, Program, TimerKind};
+use berth_core::state::StateKind;
+use berth_core::time::{human_duration, Duration, Time};
+use berth_core::wait::WaitCondition;
+
+use super::model::{Done, Frame, Place, Record, Step, WaitInfo, DEADLINE_EXCEEDED};
+use crate::explain::{delay_text, exit_meaning, policy_text};
+
+/// A shell word, quoted as a user would type it.
+fn shell_word(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if plain {
+        w.to_owned()
+    } else {
+        format!("'{}'", w.replace('\'', r"'\''"))
+    }
+}
+
+/// A path segment or query value, percent-encoded where a URL needs it.
+fn url_part(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn memory_flag(bytes: i64) -> String {
+    const MIB: i64 = 1024 * 1024;
+    if bytes % (1024 * MIB) == 0 {
+        format!("{}g", bytes / (1024 * MIB))
+    } else if bytes % MIB == 0 {
+        format!("{}m", bytes / MIB)
+    } else {
+        bytes.to_string()
+    }
+}
+
+fn seconds_flag(nanos: i64) -> String {
+    let ms = nanos / 1_000_000;
+    if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+/// `docker create …` for `spec`.
+pub fn create_command(spec: &CreateSpec) -> String {
+    let mut words = vec!["docker".to_owned(), "create".to_owned()];
+    if let Some(name) = &spec.name {
+        words.push(format!("--name {}", shell_word(name)));
+    }
+    if !spec.restart.is_none() {
+        words.push(format!("--restart {}", policy_text(&spec.restart)));
+    }
+    if spec.auto_remove {
+        words.push("--rm".to_owned());
+    }
+    if spec.memory > 0 {
+        words.push(format!("-m {}", memory_flag(spec.memory)));
+    }
+    if let Some(t) = spec.stop_timeout {
+        words.push(format!("--stop-timeout {t}"));
+    }
+    if let Some(s) = spec.stop_signal.as_deref().filter(|s| !s.is_empty()) {
+        words.push(format!("--stop-signal {}", shell_word(s)));
+    }
+    if let Some(h) = spec.healthcheck.as_ref().filter(|h| h.is_enabled()) {
+        let cmd = match h.test.first().map(String::as_str) {
+            Some("CMD-SHELL") => h.test.get(1..).unwrap_or_default().join(" "),
+            _ => h.test.get(1..).unwrap_or_default().join(" "),
+        };
+        words.push(format!("--health-cmd {}", shell_word(&cmd)));
+        if h.interval > 0 {
+            words.push(format!("--health-interval {}", seconds_flag(h.interval)));
+        }
+        if h.retries > 0 {
+            words.push(format!("--health-retries {}", h.retries));
+        }
+        if h.start_period > 0 {
+            words.push(format!(
+                "--health-start-period {}",
+                seconds_flag(h.start_period)
+            ));
+        }
+    }
+    for (k, v) in &spec.labels {
+        words.push(format!("--label {}", shell_word(&format!("{k}={v}"))));
+    }
+    words.push(shell_word(&spec.image));
+    words.extend(spec.cmd.iter().map(|w| shell_word(w)));
+    words.join(" ")
+}
+
+/// The docker CLI command for a step; `None` for what happens on its own.
+pub fn cli(step: &Step) -> Option<String> {
+    let r = |t: &str| shell_word(t);
+    Some(match step {
+        Step::Create { spec } => create_command(spec),
+        Step::Start { target } => format!("docker start {}", r(target)),
+        Step::Stop { target, timeout } => match timeout {
+            Some(t) => format!("docker stop -t {t} {}", r(target)),
+            None => format!("docker stop {}", r(target)),
+        },
+        Step::Restart { target, timeout } => match timeout {
+            Some(t) => format!("docker restart -t {t} {}", r(target)),
+            None => format!("docker restart {}", r(target)),
+        },
+        Step::Kill { target, signal } => match signal {
+            Some(s) => format!("docker kill -s {} {}", r(s), r(target)),
+            None => format!("docker kill {}", r(target)),
+        },
+        Step::Pause { target } => format!("docker pause {}", r(target)),
+        Step::Unpause { target } => format!("docker unpause {}", r(target)),
+        Step::Remove { target, force } => {
+            format!("docker rm {}{}", if *force { "-f " } else { "" }, r(target))
+        }
+        Step::Rename { target, name } => format!("docker rename {} {}", r(target), r(name)),
+        Step::Inspect { target } => format!("docker inspect {}", r(target)),
+        Step::Wait {
+            target, condition, ..
+        } => match condition {
+            WaitCondition::NotRunning => format!("docker wait {}", r(target)),
+            // The CLI only waits for not-running; the other conditions are the API's.
+            _ => return None,
+        },
+        Step::Exit { .. }
+        | Step::Oom { .. }
+        | Step::Probe { .. }
+        | Step::BeginRemoval { .. }
+        | Step::CompleteRemoval { .. }
+        | Step::FailRemoval { .. }
+        | Step::Advance { .. }
+        | Step::NextDeadline => return None,
+    })
+}
+
+/// The Engine API call for a step; `None` for what happens on its own.
+pub fn api(step: &Step) -> Option<String> {
+    let p = |t: &str| url_part(t);
+    Some(match step {
+        Step::Create { spec } => match &spec.name {
+            Some(n) => format!("POST /containers/create?name={}", url_part(n)),
+            None => "POST /containers/create".to_owned(),
+        },
+        Step::Start { target } => format!("POST /containers/{}/start", p(target)),
+        Step::Stop { target, timeout } => match timeout {
+            Some(t) => format!("POST /containers/{}/stop?t={t}", p(target)),
+            None => format!("POST /containers/{}/stop", p(target)),
+        },
+        Step::Restart { target, timeout } => match timeout {
+            Some(t) => format!("POST /containers/{}/restart?t={t}", p(target)),
+            None => format!("POST /containers/{}/restart", p(target)),
+        },
+        Step::Kill { target, signal } => match signal {
+            Some(s) => format!("POST /containers/{}/kill?signal={}", p(target), url_part(s)),
+            None => format!("POST /containers/{}/kill", p(target)),
+        },
+        Step::Pause { target } => format!("POST /containers/{}/pause", p(target)),
+        Step::Unpause { target } => format!("POST /containers/{}/unpause", p(target)),
+        Step::Remove { target, force } => {
+            format!(
+                "DELETE /containers/{}{}",
+                p(target),
+                if *force { "?force=1" } else { "" }
+            )
+        }
+        Step::Rename { target, name } => {
+            format!(
+                "POST /containers/{}/rename?name={}",
+                p(target),
+                url_part(name)
+            )
+        }
+        Step::Inspect { target } => format!("GET /containers/{}/json", p(target)),
+        Step::Wait {
+            target, condition, ..
+        } => format!("POST /containers/{}/wait?condition={condition}", p(target)),
+        _ => return None,
+    })
+}
+
+/// What happens on its own, in a few words, for steps that have no command.
+pub fn happening(step: &Step) -> Option<String> {
+    Some(match step {
+        Step::Exit { target, code } => format!("{target}'s process exits with code {code}"),
+        Step::Oom { target } => format!("the kernel kills {target}'s process for memory"),
+        Step::Probe { target, passed } => format!(
+            "a health probe of {target} {}",
+            if *passed { "passes" } else { "fails" }
+        ),
+        Step::BeginRemoval { target } => format!("a removal of {target} starts (slowly)"),
+        Step::CompleteRemoval { target } => format!("the removal of {target} completes"),
+        Step::FailRemoval { target, .. } => format!("the removal of {target} fails"),
+        Step::Advance { ms } => format!("time passes: {}", span_text(*ms)),
+        Step::NextDeadline => "the clock jumps to the next deadline".to_owned(),
+        _ => return None,
+    })
+}
+
+/// A span of milliseconds in words: "250 ms", "3 s", "3 hours".
+pub fn span_text(ms: i64) -> String {
+    if ms < 60_000 {
+        delay_text(Duration::from_millis(ms))
+    } else {
+        human_duration(Duration::from_millis(ms)).to_lowercase()
+    }
+}
+
+/// A short label of the step for the step list.
+pub fn label(step: &Step) -> String {
+    cli(step)
+        .or_else(|| happening(step))
+        .or_else(|| api(step))
+        .unwrap_or_default()
+}
+
+/// The clock as `HH:MM:SS.mmm` (UTC).
+pub fn clock_text(t: Time) -> String {
+    let Some(nanos) = t.unix_nanos() else {
+        return "never".to_owned();
+    };
+    let ms = nanos.div_euclid(1_000_000);
+    let day_ms = ms.rem_euclid(86_400_000);
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        day_ms / 3_600_000,
+        day_ms / 60_000 % 60,
+        day_ms / 1000 % 60,
+        day_ms % 1000
+    )
+}
+
+/// How long after the session's start `t` is: "+1.300 s", "+3 h 0 min".
+pub fn elapsed_text(start: Time, t: Time) -> String {
+    let ms = t.since(start).as_millis().max(0);
+    if ms < 60_000 {
+        format!("+{}.{:03} s", ms / 1000, ms % 1000)
+    } else if ms < 3_600_000 {
+        format!("+{} min {} s", ms / 60_000, ms / 1000 % 60)
+    } else {
+        format!("+{} h {} min", ms / 3_600_000, ms / 60_000 % 60)
+    }
+}
+
+/// What the restart policy decided after `c`'s last exit, in words.
+pub fn decision_text(c: &Container, d: &RestartDecision) -> String {
+    let policy = policy_text(&c.host_config.restart_policy);
+    if d.restart {
+        let of = if c.host_config.restart_policy.maximum_retry_count > 0 {
+            format!(
+                "restart {} of {}",
+                d.restart_count, c.host_config.restart_policy.maximum_retry_count
+            )
+        } else {
+            format!("restart {}", d.restart_count)
+        };
+        format!(
+            "{policy}: restart ({of}) after a backoff of {}",
+            delay_text(d.delay)
+        )
+    } else if c.host_config.restart_policy.is_none() {
+        "no: never restart".to_owned()
+    } else {
+        format!(
+            "{policy}: do not restart (RestartCount {}; last backoff {})",
+            d.restart_count,
+            delay_text(d.delay)
+        )
+    }
+}
+
+/// When the container's pending policy restart is due, from the engine's timers.
+pub fn restart_due(frame: &Frame, id: &str) -> Option<Time> {
+    frame
+        .deadlines
+        .iter()
+        .find(|d| d.container_id == id && d.kind == TimerKind::RestartBackoff)
+        .map(|d| d.at)
+}
+
+/// What a timer does, in words.
+pub fn timer_text(kind: TimerKind) -> &'static str {
+    match kind {
+        TimerKind::RestartBackoff => "restart after the backoff",
+        TimerKind::StopTimeout => "stop timeout: SIGKILL",
+        TimerKind::HealthProbe => "health probe",
+        TimerKind::ProgramExit => "the program exits on its own",
+        TimerKind::Relaunch => "the operator starts it again",
+    }
+}
+
+/// What a waiter shows: "returned 3", "waiting (gives up at …)", "gave up: -1 …".
+pub fn wait_text(w: &WaitInfo) -> String {
+    match &w.outcome {
+        Some(o) if o.timed_out => format!(
+            "gave up at {}: StatusCode -1, Error “{}”",
+            clock_text(o.at),
+            o.status.error.as_deref().unwrap_or(DEADLINE_EXCEEDED)
+        ),
+        Some(o) => {
+            let error = match &o.status.error {
+                Some(e) => format!("“{e}”"),
+                None => "null".to_owned(),
+            };
+            let when = if w.immediate {
+                "at once".to_owned()
+            } else {
+                format!("at {}", clock_text(o.at))
+            };
+            format!(
+                "returned {when}: StatusCode {}, Error {error}",
+                o.status.exit_code
+            )
+        }
+        None => match w.deadline {
+            Some(d) => format!("waiting… (gives up at {})", clock_text(d)),
+            None => "waiting…".to_owned(),
+        },
+    }
+}
+
+/// Why a wait condition returned at once or waits, for the container as it is now.
+pub fn wait_reason(condition: WaitCondition, kind: Option<StateKind>) -> &'static str {
+    match (condition, kind) {
+        (WaitCondition::NotRunning, Some(StateKind::Running | StateKind::Paused | StateKind::Restarting)) => {
+            "not-running waits: the container is running (a paused or restarting one counts as running)."
+        }
+        (WaitCondition::NotRunning, _) => {
+            "not-running returns at once: the container is not running, so the condition already holds."
+        }
+        (WaitCondition::NextExit, _) => {
+            "next-exit always waits: it wants an exit that happens after the wait was placed, even when the container already exited."
+        }
+        (WaitCondition::Removed, None) => "removed returns: the container is gone.",
+        (WaitCondition::Removed, Some(_)) => "removed waits until docker rm removes the container.",
+    }
+}
+
+/// A plain account of what the step did.
+pub fn explain(record: &Record, before: &Frame) -> String {
+    let frame = &record.frame;
+    let mut out = Vec::new();
+    match &record.result {
+        Err(e) => {
+            out.push(format!(
+                "The engine refused with HTTP {}: {}",
+                e.status, e.message
+            ));
+            out.push(refusal_hint(&record.step, e.status).to_owned());
+        }
+        Ok(Done::NotModified) => out.push(
+            "Nothing to do: the engine answers 304 Not Modified (starting a running container, stopping a stopped one)."
+                .to_owned(),
+        ),
+        Ok(Done::Created { id }) => out.push(format!(
+            "Created {} with ID {}… The name is now reserved for this ID.",
+            frame
+                .view
+                .get(id)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            id.get(..12).unwrap_or(id)
+        )),
+        Ok(Done::Found { id }) => out.push(format!(
+            "The reference resolved to {} (full ID {id}): an exact ID, then a name, then a unique ID prefix.",
+            frame.view.get(id).map(|s| s.name.clone()).unwrap_or_default()
+        )),
+        Ok(Done::WaitPlaced { number }) => {
+            if let Some(w) = number.checked_sub(1).and_then(|i| frame.waiters.get(i)) {
+                let kind = frame
+                    .view
+                    .get(&w.container_id)
+                    .ok()
+                    .map(|s| s.container.state.kind());
+                out.push(format!("Wait #{number} ({}): {}", w.condition, wait_text(w)));
+                out.push(wait_reason(w.condition, kind).to_owned());
+            }
+        }
+        Ok(Done::Clock {
+            from,
+            to,
+            cut_short,
+        }) => {
+            out.push(format!(
+                "The virtual clock moved {} to {}.",
+                span_text(to.since(*from).as_millis()),
+                clock_text(*to)
+            ));
+            if *cut_short {
+                out.push("The lab stopped it early: too many timers fired in one step.".to_owned());
+            }
+        }
+        Ok(Done::NothingDue) => out.push("Nothing is due: no timer and no waiter deadline.".to_owned()),
+        Ok(Done::Ok) => {
+            if let Some(what) = step_meaning(&record.step) {
+                out.push(what.to_owned());
+            }
+        }
+    }
+    for m in &record.moves {
+        let path: Vec<&str> = m.path.iter().map(|p| p.as_str()).collect();
+        let mut line = format!("{}: {}.", m.name.trim_start_matches('/'), path.join(" → "));
+        if let Some(Place::State(k)) = m.path.last() {
+            if let Ok(s) = frame.view.get(&m.id) {
+                let c = &s.container;
+                line.push(' ');
+                line.push_str(&state_sentence(c, *k, frame, before));
+            }
+        }
+        out.push(line);
+    }
+    for n in &record.resolved {
+        if let Some(w) = n.checked_sub(1).and_then(|i| frame.waiters.get(i)) {
+            out.push(format!("Wait #{n} ({}) {}", w.condition, wait_text(w)));
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out.join("\n")
+}
+
+fn step_meaning(step: &Step) -> Option<&'static str> {
+    Some(match step {
+        Step::Start { .. } => "docker start runs the container's process (a manual start resets RestartCount).",
+        Step::Stop { .. } => "docker stop sends the stop signal, then SIGKILL when the timeout passes.",
+        Step::Restart { .. } => "docker restart is a stop, then a start; it does not count as a policy restart.",
+        Step::Kill { .. } => "docker kill sends a signal (SIGKILL unless -s); the restart policy will not restart a container stopped by hand.",
+        Step::Pause { .. } => "docker pause freezes the processes; the container still counts as running.",
+        Step::Unpause { .. } => "docker unpause thaws it.",
+        Step::Remove { .. } => "docker rm removes the container and frees its name.",
+        Step::Rename { .. } => "docker rename reserves the new name and frees the old one.",
+        Step::Exit { .. } => "The process ended on its own; the restart policy decides what happens next.",
+        Step::Oom { .. } => "The kernel's OOM killer sent SIGKILL: exit 137 and OOMKilled.",
+        Step::Probe { .. } => "A health probe ran (exec_create, exec_start, exec_die events).",
+        Step::BeginRemoval { .. } => "The removal is under way: RemovalInProgress.",
+        Step::CompleteRemoval { .. } => "The removal finished: the container is gone.",
+        Step::FailRemoval { .. } => "The removal failed: the container is left dead, with the error.",
+        _ => return None,
+    })
+}
+
+fn refusal_hint(step: &Step, status: u16) -> &'static str {
+    match (step, status) {
+        (_, 404) => "No container has that ID, name or ID prefix.",
+        (Step::Inspect { .. }, 500) | (Step::Start { .. }, 500) | (Step::Stop { .. }, 500) => {
+            "More than one ID starts with that prefix: type more of it."
+        }
+        (Step::Remove { .. }, 409) => "docker rm refuses a running or paused container without -f.",
+        (Step::Start { .. }, 409) => "A paused container is unpaused, not started.",
+        (Step::Create { .. } | Step::Rename { .. }, 409) => {
+            "Names are unique: rename or remove the container holding it first."
+        }
+        (_, 409) => "The operation does not fit the container's current state.",
+        (_, 400) => "The request itself is invalid.",
+        _ => "",
+    }
+}
+
+/// One sentence about where a container ended after a step.
+fn state_sentence(c: &Container, k: StateKind, frame: &Frame, _before: &Frame) -> String {
+    let s = &c.state;
+    match k {
+        StateKind::Restarting => {
+            let due = restart_due(frame, &c.id)
+                .map(|t| format!(" (due at {})", clock_text(t)))
+                .unwrap_or_default();
+            match frame.decisions.get(&c.id) {
+                Some(d) => format!(
+                    "It exited {} ({}); the policy decided {}{due}.",
+                    s.exit_code,
+                    exit_meaning(s.exit_code, s.oom_killed),
+                    decision_text(c, d)
+                ),
+                None => "Waiting for a policy restart.".to_owned(),
+            }
+        }
+        StateKind::Exited => {
+            let mut t = format!(
+                "Exit code {}: {}.",
+                s.exit_code,
+                exit_meaning(s.exit_code, s.oom_killed)
+            );
+            if let Some(d) = frame.decisions.get(&c.id) {
+                if !c.host_config.restart_policy.is_none() {
+                    t.push_str(&format!(" Policy: {}.", decision_text(c, d)));
+                }
+            }
+            t
+        }
+        StateKind::Running => match &s.health {
+            Some(h) => format!(
+                "Health: {} (failing streak {}).",
+                h.status(),
+                h.failing_streak
+            ),
+            None => String::new(),
+        },
+        StateKind::Paused => "Frozen; Running and Paused are both true.".to_owned(),
+        StateKind::Removing => "RemovalInProgress is set.".to_owned(),
+        StateKind::Dead => format!("Dead. Error: {}", s.error),
+        StateKind::Created => String::new(),
+    }
+}
+
+/// The program choices of the create form: a label and a description for each.
+pub fn program_text(p: &Program) -> String {
+    match p {
+        Program::RunsForever => "runs until signalled".to_owned(),
+        Program::ExitsAfter { after_ms, code } => {
+            format!("exits {code} after {}", span_text(*after_ms))
+        }
+        Program::IgnoresSigterm => "ignores SIGTERM (PID 1 without a handler)".to_owned(),
+        Program::AllocatesMemory { after_ms } => {
+            format!(
+                "allocates memory (OOM after {} with -m)",
+                span_text(*after_ms)
+            )
+        }
+    }
+}
+
+/// Splits a command line into words as a shell would for simple input: whitespace separates,
+/// single and double quotes group (no escapes inside single quotes; `\` escapes outside them).
+pub fn split_command(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('"'), '\\') => {
+                if let Some(n) = chars.next() {
+                    word.push(n);
+                }
+            }
+            (Some(_), c) => word.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, '\\') => {
+                if let Some(n) = chars.next() {
+                    word.push(n);
+                    in_word = true;
+                }
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
