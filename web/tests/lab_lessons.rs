@@ -1,6 +1,9 @@
 //! The lab's lessons run to the end on the simulated engine, and after every step the page
 //! shows what the lesson says it shows.
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use berth_web::lab::lessons;
 use berth_web::lab::model::Lab;
 
