@@ -255,10 +255,17 @@ async fn berth_mirrors_a_real_engine() {
         "/containers/renamed2/rename?name=renamed2",
     )
     .await; // 400
+    engine.op("renamed2", "rename?name=renamed3").await;
+    assert_mirrors("rename, events only", &engine, &berth).await;
 
     // ---- remove with and without force
-    berth_does(&berth, Method::DELETE, "/api/containers/renamed2", 204).await;
+    berth_does(&berth, Method::DELETE, "/api/containers/renamed3", 204).await;
     assert_mirrors("rm", &engine, &berth).await;
+    let r = engine
+        .call(Method::DELETE, "/containers/killme", None)
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_mirrors("rm, events only", &engine, &berth).await;
     same_answer(&engine, &berth, Method::DELETE, "/containers/hc").await; // 409 running
     berth_does(&berth, Method::DELETE, "/api/containers/hc?force=1", 204).await;
     assert_mirrors("rm -f", &engine, &berth).await;
@@ -298,6 +305,61 @@ async fn berth_mirrors_a_real_engine() {
             "{path}"
         );
     }
+    // removed: resolves at the removal, with the exit code of the run `rm -f` killed (137).
+    engine
+        .create("rmwait", &STUBBORN, json!({}), json!({}))
+        .await;
+    engine.op("rmwait", "start").await;
+    assert_mirrors("rmwait running", &engine, &berth).await;
+    let remove_later = async {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        engine
+            .call(Method::DELETE, "/containers/rmwait?force=1", None)
+            .await
+    };
+    let (ours, theirs, removed) = tokio::join!(
+        berth.api.call(
+            Method::POST,
+            "/api/containers/rmwait/wait?condition=removed"
+        ),
+        engine.call(
+            Method::POST,
+            "/containers/rmwait/wait?condition=removed",
+            None
+        ),
+        remove_later
+    );
+    assert_eq!(removed.status, 204, "{}", removed.text());
+    assert_eq!(theirs.json()["StatusCode"], 137, "{}", theirs.text());
+    assert_eq!((ours.status, ours.json()), (theirs.status, theirs.json()));
+    // not-running across a policy restart resolves at the first exit (engine case 39352).
+    engine
+        .create(
+            "w39352",
+            &["sh", "-c", "sleep 1; exit 5"],
+            json!({}),
+            json!({"RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": 1}}),
+        )
+        .await;
+    engine.op("w39352", "start").await;
+    let (ours, theirs) = tokio::join!(
+        berth.api.call(
+            Method::POST,
+            "/api/containers/w39352/wait?condition=not-running"
+        ),
+        engine.call(
+            Method::POST,
+            "/containers/w39352/wait?condition=not-running",
+            None
+        )
+    );
+    assert_eq!(theirs.json()["StatusCode"], 5, "{}", theirs.text());
+    assert_eq!((ours.status, ours.json()), (theirs.status, theirs.json()));
+    engine
+        .wait_for("w39352", 10, "exited after its restart", |d| {
+            state_of(d) == "exited" && d["RestartCount"] == 1
+        })
+        .await;
     assert_mirrors("wait", &engine, &berth).await;
 
     // ---- the same engine over tcp:// (loopback)
