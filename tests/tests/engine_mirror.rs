@@ -8,6 +8,8 @@
 //! One daemon and one berth for the whole file: the steps run in order in one test.
 
 use berth_tests::{assert_mirrors, wait_engine_status, Berth, EngineApi, PrivateDaemon, TRANSIENT};
+use std::collections::BTreeMap;
+
 use hyper::Method;
 use serde_json::{json, Value};
 
@@ -67,6 +69,52 @@ fn disk_state(cfg: &Value) -> &'static str {
     } else {
         "exited"
     }
+}
+
+/// Starts `berth --engine dir:ROOT`; its list and inspect must say what the files say (read
+/// here independently of the core). Returns the files' view, by ID.
+async fn dir_view_matches_files(root: &std::path::Path) -> BTreeMap<String, Value> {
+    let dir_berth = Berth::spawn(&["--engine", &format!("dir:{}", root.display())]);
+    let status = dir_berth.api.get("/api/engine").await;
+    assert_eq!(status["engine"], "dir", "{status}");
+    assert_eq!(status["read_only"], true, "{status}");
+    let mut on_disk = BTreeMap::new();
+    for entry in std::fs::read_dir(root.join("containers")).unwrap_or_else(|e| panic!("{e}")) {
+        let path = entry
+            .unwrap_or_else(|e| panic!("{e}"))
+            .path()
+            .join("config.v2.json");
+        let cfg: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{path:?}: {e}"));
+        on_disk.insert(
+            cfg["ID"].as_str().unwrap_or_default().to_owned(),
+            json!({
+                "Names": [cfg["Name"].clone()],
+                "State": disk_state(&cfg),
+                "ExitCode": cfg["State"]["ExitCode"],
+            }),
+        );
+    }
+    let listed = dir_berth.api.get("/api/containers?all=1").await;
+    let mut seen = BTreeMap::new();
+    for item in listed.as_array().cloned().unwrap_or_default() {
+        let id = item["Id"].as_str().unwrap_or_default().to_owned();
+        let doc = dir_berth.api.get(&format!("/api/containers/{id}")).await;
+        assert_eq!(doc["State"]["Status"], item["State"], "{id}");
+        seen.insert(
+            id,
+            json!({"Names": item["Names"], "State": item["State"],
+                   "ExitCode": doc["State"]["ExitCode"]}),
+        );
+    }
+    assert_eq!(seen, on_disk, "berth --engine dir: differs from the files");
+    let refused = dir_berth
+        .api
+        .call(Method::POST, "/api/containers/web/stop")
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.text());
+    drop(dir_berth);
+    on_disk
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -395,40 +443,7 @@ async fn berth_mirrors_a_real_engine() {
     let root = daemon.data_root();
     daemon.kill();
     drop(berth);
-    let dir_berth = Berth::spawn(&["--engine", &format!("dir:{}", root.display())]);
-    let status = dir_berth.api.get("/api/engine").await;
-    assert_eq!(status["engine"], "dir", "{status}");
-    assert_eq!(status["read_only"], true, "{status}");
-    let mut on_disk = std::collections::BTreeMap::new();
-    for entry in std::fs::read_dir(root.join("containers")).unwrap_or_else(|e| panic!("{e}")) {
-        let path = entry
-            .unwrap_or_else(|e| panic!("{e}"))
-            .path()
-            .join("config.v2.json");
-        let cfg: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
-            .unwrap_or_else(|e| panic!("{path:?}: {e}"));
-        on_disk.insert(
-            cfg["ID"].as_str().unwrap_or_default().to_owned(),
-            json!({
-                "Names": [cfg["Name"].clone()],
-                "State": disk_state(&cfg),
-                "ExitCode": cfg["State"]["ExitCode"],
-            }),
-        );
-    }
-    let listed = dir_berth.api.get("/api/containers?all=1").await;
-    let mut seen = std::collections::BTreeMap::new();
-    for item in listed.as_array().cloned().unwrap_or_default() {
-        let id = item["Id"].as_str().unwrap_or_default().to_owned();
-        let doc = dir_berth.api.get(&format!("/api/containers/{id}")).await;
-        assert_eq!(doc["State"]["Status"], item["State"], "{id}");
-        seen.insert(
-            id,
-            json!({"Names": item["Names"], "State": item["State"],
-                   "ExitCode": doc["State"]["ExitCode"]}),
-        );
-    }
-    assert_eq!(seen, on_disk, "berth --engine dir: differs from the files");
+    let on_disk = dir_view_matches_files(&root).await;
     assert!(
         on_disk.values().any(|c| c["State"] == "running"),
         "a killed daemon leaves running records: {on_disk:?}"
@@ -437,15 +452,16 @@ async fn berth_mirrors_a_real_engine() {
         on_disk.values().any(|c| c["State"] == "paused"),
         "{on_disk:?}"
     );
-    let refused = dir_berth
-        .api
-        .call(Method::POST, "/api/containers/web/stop")
-        .await;
-    assert_eq!(refused.status, 403, "{}", refused.text());
-    drop(dir_berth);
 
-    // Bring the daemon back so it stops its orphaned containers; drop then shuts it down.
+    // Back again (it stops what the crash orphaned), then a clean shutdown: dir: again.
     daemon.restart();
+    let berth = Berth::spawn(&["--engine", "docker", "--docker-host", &host]);
+    assert_mirrors("after the second restart", &engine, &berth).await;
+    drop(berth);
+    daemon.stop();
+    let on_disk = dir_view_matches_files(&root).await;
+    assert!(!on_disk.is_empty());
+
     if let Ok(t) = TRANSIENT.lock() {
         eprintln!("{} transient mismatches on the way to agreement", t.len());
         for m in t.iter().take(20) {
