@@ -166,6 +166,15 @@ pub struct HostConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct EndpointSettings {
+    /// Static IPAM settings, or null.
+    #[serde(rename = "IPAMConfig", default)]
+    pub ipam_config: serde_json::Value,
+    /// Legacy links, or null.
+    #[serde(default)]
+    pub links: Option<Vec<String>>,
+    /// DNS aliases, or null.
+    #[serde(default)]
+    pub aliases: Option<Vec<String>>,
     /// The network's ID.
     #[serde(rename = "NetworkID", default)]
     pub network_id: String,
@@ -178,9 +187,24 @@ pub struct EndpointSettings {
     /// The IPv4 address.
     #[serde(rename = "IPAddress", default)]
     pub ip_address: String,
+    /// The IPv4 prefix length.
+    #[serde(rename = "IPPrefixLen", default)]
+    pub ip_prefix_len: i64,
+    /// The IPv6 gateway.
+    #[serde(rename = "IPv6Gateway", default)]
+    pub ipv6_gateway: String,
+    /// The global IPv6 address.
+    #[serde(rename = "GlobalIPv6Address", default)]
+    pub global_ipv6_address: String,
+    /// The global IPv6 prefix length.
+    #[serde(rename = "GlobalIPv6PrefixLen", default)]
+    pub global_ipv6_prefix_len: i64,
     /// The MAC address.
     #[serde(default)]
     pub mac_address: String,
+    /// Driver options, or null.
+    #[serde(default)]
+    pub driver_opts: serde_json::Value,
 }
 
 /// A container's network settings: its endpoints and its published ports.

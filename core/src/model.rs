@@ -504,7 +504,6 @@ fn transition(c: &mut Container, action: ContainerAction, ev: &Event, now: Time)
             true
         }
         ContainerAction::Die => {
-            let was_running = c.state.running && !c.state.restarting;
             if c.state.restarting {
                 // The policy's start was missed: that restart did happen.
                 c.restart_manager().fire();
@@ -526,8 +525,10 @@ fn transition(c: &mut Container, action: ContainerAction, ev: &Event, now: Time)
             if let Some(h) = c.state.health.as_mut() {
                 h.close_monitor();
             }
-            // A die of a container the model did not see running: its start was missed.
-            !was_running
+            // The engine's FinishedAt is containerd's exit time, which the event does not carry
+            // (it is earlier than the event's time); and a die of a container the model did not
+            // see running means its start was missed. Either way only an inspect is exact.
+            true
         }
         ContainerAction::Kill => {
             let signal = ev.attribute("signal").and_then(signal_number);
@@ -549,7 +550,9 @@ fn transition(c: &mut Container, action: ContainerAction, ev: &Event, now: Time)
                 c.exit_on_next();
                 let exit = ExitStatus::new(c.state.exit_code, c.state.finished_at);
                 c.state.set_stopped(exit, now);
-                false
+                // The engine then reports the last run's exit time as FinishedAt, which the
+                // model cannot know (it recorded the time of the restarting transition).
+                true
             } else {
                 // `stop` follows the `die`; still running means the model missed it.
                 c.state.running
