@@ -342,6 +342,22 @@ async fn the_lab_works_from_static_files_alone() {
     wait_text_of(&b, "#lab-status", "Up About an hour").await;
     shot(&b, "lab-static-free").await;
 
+    // Play the clock at 100×: it moves, and the quiet ticks merge into one step.
+    let before = text_of(&b, "#lab-clock").await;
+    b.click("#speed-100").await;
+    b.click("#lab-play").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    b.click("#lab-play").await;
+    let after = text_of(&b, "#lab-clock").await;
+    assert_ne!(before, after, "the clock did not move while playing");
+    wait_text_of(&b, "#lab-step-of", "step 5 of 5").await;
+    wait_text_of(&b, "#lab-status", "Up About an hour").await;
+
+    // Dark theme.
+    b.js("document.documentElement.dataset.theme = 'dark'; return true;").await;
+    shot(&b, "lab-static-dark").await;
+    shot_of(&b, ".diagram-card", "lab-static-dark-diagram").await;
+
     let paths = server.paths();
     assert!(paths.iter().any(|p| p == "/lab"), "the server saw the page load: {paths:?}");
     let api: Vec<&String> = paths.iter().filter(|p| p.starts_with("/api")).collect();

@@ -252,6 +252,15 @@ fn quiet_ticks_merge_and_replay_the_same() {
         .any(|m| m.path.contains(&Place::State(StateKind::Restarting)))));
     let replayed = Lab::new(lab.session().clone());
     assert_eq!(every_frame(&replayed), every_frame(&lab));
+    // A step the learner asked for is never merged into.
+    let mut lab = Lab::new(Session::default());
+    lab.apply(Step::Advance { ms: 1_000 });
+    lab.tick(100);
+    lab.tick(100);
+    assert_eq!(
+        lab.session().steps,
+        vec![Step::Advance { ms: 1_000 }, Step::Advance { ms: 200 }]
+    );
 }
 
 #[test]

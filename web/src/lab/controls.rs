@@ -295,7 +295,7 @@ fn create_form(p: &PanelProps) -> Html {
                     }
                 }
                 <div class="row2">
-                    { text_field("c-timeout", "--stop-timeout (s)", &stop_timeout, "10") }
+                    { text_field("c-timeout", "--stop-timeout", &stop_timeout, "10 (s)") }
                     { text_field("c-signal", "--stop-signal", &stop_signal, "SIGTERM") }
                 </div>
                 <div class="row2">

@@ -37,6 +37,8 @@ struct Edge {
     bend: f64,
     /// A control point of its own, for a curve that goes around other states.
     ctrl: Option<(f64, f64)>,
+    /// Where its label starts, when the middle of the curve is crowded.
+    label_at: Option<(f64, f64)>,
 }
 
 const fn st(k: StateKind) -> Place {
@@ -51,6 +53,7 @@ const EDGES: &[Edge] = &[
         actions: &[],
         bend: 0.0,
         ctrl: None,
+        label_at: None,
     },
     Edge {
         from: st(StateKind::Created),
@@ -59,6 +62,7 @@ const EDGES: &[Edge] = &[
         actions: &[Action::Start, Action::Restart],
         bend: 0.0,
         ctrl: None,
+        label_at: None,
     },
     Edge {
         from: st(StateKind::Running),
@@ -67,6 +71,7 @@ const EDGES: &[Edge] = &[
         actions: &[Action::Pause],
         bend: 14.0,
         ctrl: None,
+        label_at: None,
     },
     Edge {
         from: st(StateKind::Paused),
@@ -75,6 +80,7 @@ const EDGES: &[Edge] = &[
         actions: &[Action::Unpause],
         bend: 14.0,
         ctrl: None,
+        label_at: None,
     },
     Edge {
         from: st(StateKind::Running),
@@ -83,6 +89,7 @@ const EDGES: &[Edge] = &[
         actions: &[Action::Stop, Action::Kill],
         bend: 24.0,
         ctrl: None,
+        label_at: None,
     },
     Edge {
         from: st(StateKind::Exited),
@@ -91,6 +98,7 @@ const EDGES: &[Edge] = &[
         actions: &[Action::Start, Action::Restart],
         bend: 24.0,
         ctrl: None,
+        label_at: None,
     },
     Edge {
         from: st(StateKind::Running),
@@ -99,6 +107,7 @@ const EDGES: &[Edge] = &[
         actions: &[],
         bend: 16.0,
         ctrl: None,
+        label_at: None,
     },
     Edge {
         from: st(StateKind::Restarting),
@@ -107,6 +116,7 @@ const EDGES: &[Edge] = &[
         actions: &[],
         bend: 16.0,
         ctrl: None,
+        label_at: None,
     },
     Edge {
         from: st(StateKind::Restarting),
@@ -115,14 +125,16 @@ const EDGES: &[Edge] = &[
         actions: &[Action::Stop, Action::Kill],
         bend: 0.0,
         ctrl: None,
+        label_at: None,
     },
     Edge {
         from: st(StateKind::Paused),
         to: st(StateKind::Exited),
         label: "kill · stop",
         actions: &[Action::Stop, Action::Kill],
-        bend: -14.0,
+        bend: 0.0,
         ctrl: None,
+        label_at: Some((596.0, 150.0)),
     },
     Edge {
         from: st(StateKind::Created),
@@ -131,6 +143,7 @@ const EDGES: &[Edge] = &[
         actions: &[Action::Remove, Action::ForceRemove],
         bend: 0.0,
         ctrl: Some((40.0, 345.0)),
+        label_at: None,
     },
     Edge {
         from: st(StateKind::Exited),
@@ -139,6 +152,7 @@ const EDGES: &[Edge] = &[
         actions: &[Action::Remove, Action::ForceRemove],
         bend: 0.0,
         ctrl: None,
+        label_at: None,
     },
     Edge {
         from: st(StateKind::Removing),
@@ -147,6 +161,7 @@ const EDGES: &[Edge] = &[
         actions: &[],
         bend: 0.0,
         ctrl: None,
+        label_at: None,
     },
     Edge {
         from: st(StateKind::Removing),
@@ -155,6 +170,7 @@ const EDGES: &[Edge] = &[
         actions: &[],
         bend: 14.0,
         ctrl: None,
+        label_at: None,
     },
     Edge {
         from: st(StateKind::Dead),
@@ -163,6 +179,7 @@ const EDGES: &[Edge] = &[
         actions: &[Action::Remove, Action::ForceRemove],
         bend: 14.0,
         ctrl: None,
+        label_at: None,
     },
 ];
 
@@ -247,7 +264,10 @@ pub fn diagram(p: &DiagramProps) -> Html {
         let mx = 0.25 * start.0 + 0.5 * ctrl_mid.0 + 0.25 * end.0 + nx * 6.0;
         let my = 0.25 * start.1 + 0.5 * ctrl_mid.1 + 0.25 * end.1 + ny * 8.0 + 4.0;
         // Beside a steep curve the label starts (or ends) at it instead of straddling it.
-        let anchor = if nx.abs() < 0.6 {
+        let (mx, my) = e.label_at.unwrap_or((mx, my));
+        let anchor = if e.label_at.is_some() {
+            "start"
+        } else if nx.abs() < 0.6 {
             "middle"
         } else if nx > 0.0 {
             "start"

@@ -422,6 +422,8 @@ pub struct Record {
     pub resolved: Vec<usize>,
     /// The page after it.
     pub frame: Arc<Frame>,
+    /// It was made by the playing clock ([`Lab::tick`]), not asked for.
+    pub played: bool,
 }
 
 impl Record {
@@ -579,13 +581,15 @@ impl Lab {
             moves,
             resolved,
             frame,
+            played: false,
         });
         let last = self.records.len() - 1;
         &self.records[last]
     }
 
-    /// The clock plays on by `ms`: merged into the last step when both it and this stretch are
-    /// quiet (nothing happened), so playing does not fill the session with empty steps.
+    /// The clock plays on by `ms`: merged into the last step when that was played too and both
+    /// it and this stretch are quiet (nothing happened), so playing does not fill the session
+    /// with empty steps (a step the learner asked for is never merged into).
     pub fn tick(&mut self, ms: i64) {
         let ms = ms.clamp(0, MAX_ADVANCE_MS);
         if ms == 0 {
@@ -604,8 +608,11 @@ impl Lab {
                     })
                 )
         };
-        let last_quiet = self.records.last().is_some_and(quiet);
+        let last_quiet = self.records.last().is_some_and(|r| r.played && quiet(r));
         self.apply(Step::Advance { ms });
+        if let Some(r) = self.records.last_mut() {
+            r.played = true;
+        }
         let n = self.records.len();
         if !last_quiet || n < 2 || !quiet(&self.records[n - 1]) {
             return;
