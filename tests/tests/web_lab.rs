@@ -19,15 +19,27 @@ use serde_json::Value;
 const RESTARTING: &[(&str, &str, &str)] = &[
     ("crash", "created", "Created"),
     ("crash", "running", "Up Less than a second"),
-    ("crash", "restarting", "Restarting (7) Less than a second ago"),
+    (
+        "crash",
+        "restarting",
+        "Restarting (7) Less than a second ago",
+    ),
     ("crash", "running", "Up Less than a second"),
-    ("crash", "restarting", "Restarting (7) Less than a second ago"),
+    (
+        "crash",
+        "restarting",
+        "Restarting (7) Less than a second ago",
+    ),
     ("crash", "running", "Up Less than a second"),
     ("crash", "exited", "Exited (7) Less than a second ago"),
     ("looper", "created", "Created"),
     ("looper", "running", "Up Less than a second"),
     ("looper", "running", "Up 3 hours"),
-    ("looper", "restarting", "Restarting (1) Less than a second ago"),
+    (
+        "looper",
+        "restarting",
+        "Restarting (1) Less than a second ago",
+    ),
     ("looper", "running", "Up Less than a second"),
 ];
 
@@ -98,7 +110,12 @@ async fn run_restarting_lesson(b: &Browser, shots: &str) {
     for (i, (name, state, status)) in RESTARTING.iter().enumerate() {
         b.click("#lesson-next").await;
         let n = i + 1;
-        wait_text_of(b, "#lesson-progress", &format!("Step {n} of {}", RESTARTING.len())).await;
+        wait_text_of(
+            b,
+            "#lesson-progress",
+            &format!("Step {n} of {}", RESTARTING.len()),
+        )
+        .await;
         // The selected container is the one the step is about.
         wait_text_of(b, "#sel-title", name).await;
         wait_text_of(b, "#lab-status", status).await;
@@ -112,21 +129,30 @@ async fn run_restarting_lesson(b: &Browser, shots: &str) {
         let bad = b
             .js("return document.querySelectorAll('.expect li.bad').length;")
             .await;
-        assert_eq!(bad.as_u64(), Some(0), "a lesson expectation failed at step {n}");
+        assert_eq!(
+            bad.as_u64(),
+            Some(0),
+            "a lesson expectation failed at step {n}"
+        );
         match n {
             3 => {
                 shot(b, &format!("{shots}-restarting")).await;
                 shot_of(b, ".diagram-card", &format!("{shots}-restarting-diagram")).await;
                 let decision = text_of(b, "#lab-decision").await;
                 assert!(
-                    decision.contains("on-failure:2: restart (restart 1 of 2) after a backoff of 100 ms"),
+                    decision.contains(
+                        "on-failure:2: restart (restart 1 of 2) after a backoff of 100 ms"
+                    ),
                     "decision at step 3: {decision}"
                 );
                 assert_eq!(text_of(b, "#lab-restart-count").await, "1");
             }
             5 => {
                 let decision = text_of(b, "#lab-decision").await;
-                assert!(decision.contains("restart 2 of 2) after a backoff of 200 ms"), "{decision}");
+                assert!(
+                    decision.contains("restart 2 of 2) after a backoff of 200 ms"),
+                    "{decision}"
+                );
             }
             7 => {
                 // Where the real engine ends (inspect/crash.json): exited (7), RestartCount 2.
@@ -142,7 +168,12 @@ async fn run_restarting_lesson(b: &Browser, shots: &str) {
     shot_of(b, ".diagram-card", &format!("{shots}-end-diagram")).await;
     b.click("#lab-back").await;
     b.click("#lab-back").await;
-    wait_text_of(b, "#lab-step-of", &format!("step {} of {}", RESTARTING.len() - 2, RESTARTING.len())).await;
+    wait_text_of(
+        b,
+        "#lab-step-of",
+        &format!("step {} of {}", RESTARTING.len() - 2, RESTARTING.len()),
+    )
+    .await;
     wait_text_of(b, "#lab-status", "Up 3 hours").await;
     b.click("#lab-forward").await;
     b.click("#lab-forward").await;
@@ -195,7 +226,10 @@ async fn a_lesson_runs_to_the_end_on_berth_without_calling_the_api() {
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    assert!(url.contains("/lab#s="), "the address keeps the session: {url}");
+    assert!(
+        url.contains("/lab#s="),
+        "the address keeps the session: {url}"
+    );
     b.client
         .goto(&berth.url("/"))
         .await
@@ -203,7 +237,9 @@ async fn a_lesson_runs_to_the_end_on_berth_without_calling_the_api() {
     b.client.goto(&url).await.unwrap_or_else(|e| panic!("{e}"));
     b.wait_text("stop, kill and the stop timeout").await;
     wait_text_of(&b, "#lab-step-of", "step 9 of 9").await;
-    assert!(text_of(&b, "#lab-error").await.contains("You cannot remove a running container"));
+    assert!(text_of(&b, "#lab-error")
+        .await
+        .contains("You cannot remove a running container"));
 
     // Narrow screens: one column.
     b.resize(400, 900).await;
@@ -214,7 +250,11 @@ async fn a_lesson_runs_to_the_end_on_berth_without_calling_the_api() {
              .filter(e => !e.closest('.table-wrap') && e.getBoundingClientRect().right > w + 1) \
              .map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 12);")
         .await;
-    assert_eq!(wide, Value::Array(Vec::new()), "elements wider than a 400 px window");
+    assert_eq!(
+        wide,
+        Value::Array(Vec::new()),
+        "elements wider than a 400 px window"
+    );
     let scrolls = b
         .js("return document.documentElement.scrollWidth > document.documentElement.clientWidth;")
         .await;
@@ -264,7 +304,8 @@ impl StaticServer {
     fn start() -> StaticServer {
         let dist = web_dist();
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
-        for entry in std::fs::read_dir(&dist).unwrap_or_else(|e| panic!("{}: {e}", dist.display())) {
+        for entry in std::fs::read_dir(&dist).unwrap_or_else(|e| panic!("{}: {e}", dist.display()))
+        {
             let entry = entry.unwrap_or_else(|e| panic!("{e}"));
             if entry.path().is_file() {
                 std::fs::copy(entry.path(), dir.path().join(entry.file_name()))
@@ -294,7 +335,10 @@ impl StaticServer {
         }
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(std::time::Instant::now() < deadline, "the static server did not start");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the static server did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         StaticServer {
@@ -333,9 +377,15 @@ async fn the_lab_works_from_static_files_alone() {
     b.wait_text("step 0 of 0").await;
     b.click("#lab-create").await;
     wait_text_of(&b, "#lab-status", "Created").await;
-    wait_text_of(&b, "#lab-cli", "docker create --name web local/busybox:1 httpd -f").await;
+    wait_text_of(
+        &b,
+        "#lab-cli",
+        "docker create --name web local/busybox:1 httpd -f",
+    )
+    .await;
     b.click("#w-place").await;
-    b.wait_text("returned at once: StatusCode 0, Error null").await;
+    b.wait_text("returned at once: StatusCode 0, Error null")
+        .await;
     b.click("#op-start").await;
     wait_text_of(&b, "#lab-status", "Up Less than a second").await;
     b.click("#lab-plus-1h").await;
@@ -354,12 +404,16 @@ async fn the_lab_works_from_static_files_alone() {
     wait_text_of(&b, "#lab-status", "Up About an hour").await;
 
     // Dark theme.
-    b.js("document.documentElement.dataset.theme = 'dark'; return true;").await;
+    b.js("document.documentElement.dataset.theme = 'dark'; return true;")
+        .await;
     shot(&b, "lab-static-dark").await;
     shot_of(&b, ".diagram-card", "lab-static-dark-diagram").await;
 
     let paths = server.paths();
-    assert!(paths.iter().any(|p| p == "/lab"), "the server saw the page load: {paths:?}");
+    assert!(
+        paths.iter().any(|p| p == "/lab"),
+        "the server saw the page load: {paths:?}"
+    );
     let api: Vec<&String> = paths.iter().filter(|p| p.starts_with("/api")).collect();
     assert!(api.is_empty(), "the lab asked for {api:?}");
     b.close().await;
