@@ -15,7 +15,8 @@ mod native {
     use berth_core::events::Event;
     use berth_core::model::Model;
     use berth_core::{Container, Time, ViewDb};
-    use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
+    use criterion::measurement::Measurement;
+    use criterion::{BenchmarkId, Criterion, Throughput};
 
     /// splitmix64: a tiny deterministic PRNG, so every run benchmarks the same IDs.
     struct SplitMix64(u64);
@@ -61,7 +62,7 @@ mod native {
     }
 
     /// `BenchmarkDBAdd100`: 100 saves of fresh IDs into a new database, per iteration.
-    fn db_add_100(c: &mut Criterion) {
+    fn db_add_100<M: Measurement + 'static>(c: &mut Criterion<M>) {
         let containers: Vec<Container> = ids(1, 100).into_iter().map(Container::new_base).collect();
         c.bench_function("DBAdd100", |b| {
             b.iter(|| {
@@ -76,7 +77,7 @@ mod native {
 
     /// `BenchmarkDBGetByPrefix{100,250,500}`: one lookup of a 12–23 character prefix per ID, so
     /// one iteration is a batch of N lookups, as in the reference.
-    fn db_get_by_prefix(c: &mut Criterion) {
+    fn db_get_by_prefix<M: Measurement + 'static>(c: &mut Criterion<M>) {
         let mut group = c.benchmark_group("DBGetByPrefix");
         for n in [100, 250, 500] {
             let (db, containers) = filled(2 + n as u64, n);
@@ -97,7 +98,7 @@ mod native {
     }
 
     /// `snapshot()` must not grow with the size of the database.
-    fn snapshot(c: &mut Criterion) {
+    fn snapshot<M: Measurement + 'static>(c: &mut Criterion<M>) {
         let mut group = c.benchmark_group("Snapshot");
         for n in [100, 10_000, 100_000] {
             let (db, _) = filled(3, n);
@@ -109,7 +110,7 @@ mod native {
     }
 
     /// One save (a replacement, so the size stays put) into a database of 10,000.
-    fn save_into_10k(c: &mut Criterion) {
+    fn save_into_10k<M: Measurement + 'static>(c: &mut Criterion<M>) {
         let (mut db, mut containers) = filled(4, 10_000);
         for (i, c) in containers.iter_mut().enumerate() {
             c.state.pid = i as i64;
@@ -127,7 +128,7 @@ mod native {
     /// One save into a database of 10,000 while the previous snapshot is still held, as the mirror
     /// does (it takes a view after every change): the save copies the path it writes, as the
     /// reference's go-memdb transaction always does.
-    fn save_into_10k_with_snapshot(c: &mut Criterion) {
+    fn save_into_10k_with_snapshot<M: Measurement + 'static>(c: &mut Criterion<M>) {
         let (mut db, mut containers) = filled(8, 10_000);
         for (i, c) in containers.iter_mut().enumerate() {
             c.state.pid = i as i64;
@@ -146,7 +147,7 @@ mod native {
     }
 
     /// `View::all()` over 10,000 containers.
-    fn all_10k(c: &mut Criterion) {
+    fn all_10k<M: Measurement + 'static>(c: &mut Criterion<M>) {
         let (db, _) = filled(5, 10_000);
         let view = db.snapshot();
         c.bench_function("All10k", |b| b.iter(|| black_box(view.all())));
@@ -216,7 +217,7 @@ mod native {
 
     /// The mirror applying pre-parsed events to a model of 1,000 running containers with health
     /// checks; reported as events per second.
-    fn model_apply(c: &mut Criterion) {
+    fn model_apply<M: Measurement + 'static>(c: &mut Criterion<M>) {
         let ids = ids(6, 1_000);
         let churn = self::ids(7, 1_000 / 50 + 1);
         let t0 = now();
@@ -253,20 +254,81 @@ mod native {
         assert_eq!(model.len(), 1_000, "the churn containers are gone again");
     }
 
-    criterion_group!(
-        benches,
-        db_add_100,
-        db_get_by_prefix,
-        snapshot,
-        save_into_10k,
-        save_into_10k_with_snapshot,
-        all_10k,
-        model_apply
-    );
+    /// Every benchmark, with the clock `c` measures by.
+    pub fn all<M: Measurement + 'static>(c: &mut Criterion<M>) {
+        db_add_100(c);
+        db_get_by_prefix(c);
+        snapshot(c);
+        save_into_10k(c);
+        save_into_10k_with_snapshot(c);
+        all_10k(c);
+        model_apply(c);
+    }
+
+    /// The calling thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`): on a machine shared with other
+    /// work, what the code costs, without the time the scheduler gave to others.
+    #[cfg(unix)]
+    pub struct ThreadCpuTime;
+
+    #[cfg(unix)]
+    fn thread_cpu_now() -> std::time::Duration {
+        let ts = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+        std::time::Duration::new(
+            u64::try_from(ts.tv_sec).unwrap_or(0),
+            u32::try_from(ts.tv_nsec).unwrap_or(0),
+        )
+    }
+
+    /// Durations print as criterion's wall-clock ones do.
+    #[cfg(unix)]
+    static DURATIONS: criterion::measurement::WallTime = criterion::measurement::WallTime;
+
+    #[cfg(unix)]
+    impl Measurement for ThreadCpuTime {
+        type Intermediate = std::time::Duration;
+        type Value = std::time::Duration;
+
+        fn start(&self) -> Self::Intermediate {
+            thread_cpu_now()
+        }
+        fn end(&self, started: Self::Intermediate) -> Self::Value {
+            thread_cpu_now().saturating_sub(started)
+        }
+        fn add(&self, a: &Self::Value, b: &Self::Value) -> Self::Value {
+            *a + *b
+        }
+        fn zero(&self) -> Self::Value {
+            std::time::Duration::ZERO
+        }
+        fn to_f64(&self, value: &Self::Value) -> f64 {
+            value.as_nanos() as f64
+        }
+        fn formatter(&self) -> &dyn criterion::measurement::ValueFormatter {
+            DURATIONS.formatter()
+        }
+    }
 }
 
+/// Wall-clock time by default; `BERTH_BENCH_CLOCK=cpu` measures the thread's CPU time instead.
 #[cfg(not(target_arch = "wasm32"))]
-criterion::criterion_main!(native::benches);
+fn main() {
+    let cpu = std::env::var("BERTH_BENCH_CLOCK").is_ok_and(|v| v == "cpu");
+    #[cfg(unix)]
+    if cpu {
+        let mut c = criterion::Criterion::default()
+            .with_measurement(native::ThreadCpuTime)
+            .configure_from_args();
+        native::all(&mut c);
+        c.final_summary();
+        return;
+    }
+    if cpu {
+        eprintln!("BERTH_BENCH_CLOCK=cpu needs a unix thread clock; measuring wall-clock time");
+    }
+    let mut c = criterion::Criterion::default().configure_from_args();
+    native::all(&mut c);
+    c.final_summary();
+}
 
 #[cfg(target_arch = "wasm32")]
 fn main() {}
