@@ -21,7 +21,7 @@ pub mod events;
 pub mod exec;
 pub mod filters;
 pub mod health;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
 pub mod js;
 pub mod model;
 pub mod restart;
