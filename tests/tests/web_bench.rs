@@ -125,7 +125,8 @@ async fn measure_update_latency_and_5000_containers() {
     ];
     let mut filter_rows = Vec::new();
     let mut filter_render = Vec::new();
-    for round in 0..3 {
+    let mut per_query: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    for round in 0..5 {
         for q in queries {
             // The page writes the results again after the render the input causes.
             b.js("document.getElementById('bench-result').textContent = ''; return true;")
@@ -149,7 +150,10 @@ async fn measure_update_latency_and_5000_containers() {
                 if round > 0 {
                     match k.as_str() {
                         "filter-rows" => filter_rows.push(v),
-                        "filter-render" => filter_render.push(v),
+                        "filter-render" => {
+                            filter_render.push(v);
+                            per_query.entry(format!("{q:?}")).or_default().push(v);
+                        }
                         _ => {}
                     }
                 }
@@ -175,6 +179,10 @@ async fn measure_update_latency_and_5000_containers() {
         "load_5000_ms": load,
         "filter_rows_5000_ms": summary(filter_rows),
         "filter_and_render_5000_ms": summary(filter_render),
+        "filter_and_render_by_query_ms": per_query
+            .into_iter()
+            .map(|(q, v)| (q, summary(v)))
+            .collect::<serde_json::Map<String, Value>>(),
         "dist": std::env::var("BERTH_WEB_DIST").unwrap_or_else(|_| "dist".into()),
     });
     let path = artifacts_dir().join("web-bench.json");

@@ -7,7 +7,7 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
-use berth_core::actions::{check, Action};
+use berth_core::actions::{check, Action, Verdict};
 use berth_core::container::Container;
 use yew::prelude::*;
 
@@ -149,7 +149,17 @@ pub fn action_bar(p: &ActionBarProps) -> Html {
                 refused.join("\n")
             )
         } else {
-            format!("docker {}", cli(action))
+            let unchanged = ok
+                .iter()
+                .all(|c| check(action, c) == Ok(Verdict::NotModified));
+            if unchanged {
+                format!(
+                    "docker {}: nothing to do, the engine answers 304 Not Modified",
+                    cli(action)
+                )
+            } else {
+                format!("docker {}", cli(action))
+            }
         };
         if ok.is_empty() && !refused.is_empty() {
             reasons.push(html! { <li><strong>{ label(action) }</strong>{ ": " }{ refused.join("; ") }</li> });
