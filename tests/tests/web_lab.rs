@@ -240,6 +240,12 @@ async fn a_lesson_runs_to_the_end_on_berth_without_calling_the_api() {
     assert!(text_of(&b, "#lab-error")
         .await
         .contains("You cannot remove a running container"));
+    // Leaving the lab and coming back through a plain /lab link finds the session again.
+    b.client
+        .goto(&berth.url("/lab"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_text_of(&b, "#lab-step-of", "step 9 of 9").await;
 
     // Narrow screens: one column.
     b.resize(400, 900).await;
@@ -386,6 +392,12 @@ async fn the_lab_works_from_static_files_alone() {
     b.click("#w-place").await;
     b.wait_text("returned at once: StatusCode 0, Error null")
         .await;
+    // What each condition would do now, for the created container.
+    let row = |c: &str| format!("#lab-wait-now tr[data-condition='{c}'] td");
+    wait_text_of(&b, &row("not-running"), "return at once: 0").await;
+    wait_text_of(&b, &row("next-exit"), "wait").await;
+    wait_text_of(&b, &row("removed"), "wait").await;
+    shot_of(&b, "#waiters-title", "lab-static-waiters").await;
     b.click("#op-start").await;
     wait_text_of(&b, "#lab-status", "Up Less than a second").await;
     b.click("#lab-plus-1h").await;

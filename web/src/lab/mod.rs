@@ -206,12 +206,26 @@ impl LabState {
     }
 }
 
-/// The session in the address bar's fragment, if any (`#s=…`): a link that reproduces it.
-fn session_from_address() -> Result<Option<Session>, String> {
-    let hash = web_sys::window()
+/// Where the session is kept for this tab, so leaving the lab for the dashboard and coming
+/// back (through a link without the fragment) finds it again.
+const STORAGE_KEY: &str = "berth-lab-session";
+
+/// The session to start with: the address bar's fragment (`#s=…`, a link that reproduces it),
+/// else the one this tab played last.
+fn initial_session() -> Result<Option<Session>, String> {
+    let window = web_sys::window();
+    let hash = window
+        .as_ref()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
-    Session::from_fragment(&hash).map_err(|e| e.to_string())
+    if let Some(s) = Session::from_fragment(&hash).map_err(|e| e.to_string())? {
+        return Ok(Some(s));
+    }
+    let stored = window
+        .and_then(|w| w.session_storage().ok().flatten())
+        .and_then(|st| st.get_item(STORAGE_KEY).ok().flatten());
+    // A stored session that no longer reads (an older lab) is just forgotten.
+    Ok(stored.and_then(|json| Session::from_json(&json).ok()))
 }
 
 /// Puts the session into the address bar's fragment (never sent to a server).
@@ -232,12 +246,15 @@ fn write_address(session: &Session) {
         format!("{path}#{}", session.to_fragment())
     };
     let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    if let Ok(Some(storage)) = window.session_storage() {
+        let _ = storage.set_item(STORAGE_KEY, &session.to_json());
+    }
 }
 
 /// The lab page.
 #[function_component(LabPage)]
 pub fn lab_page() -> Html {
-    let state = use_reducer(|| match session_from_address() {
+    let state = use_reducer(|| match initial_session() {
         Ok(Some(s)) => LabState::with_session(s),
         Ok(None) => LabState::with_session(Session::default()),
         Err(e) => {

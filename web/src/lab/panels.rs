@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use berth_core::state::StateKind;
 use berth_core::view::Snapshot;
+use berth_core::wait::WaitCondition;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -292,14 +293,9 @@ pub fn center(p: &PanelProps) -> Html {
                     <h2 id="sel-title">{ name.trim_start_matches('/').to_owned() }</h2>
                     <span class="badge st-removed">{ "removed" }</span>
                 </div>
-                <p class="status-text" id="lab-status" data-state="removed">{ "Removed: gone from the engine (Removed is set in memory, the name is free again)." }</p>
+                <p class="status-text" id="lab-status" data-state="removed">{ "Removed" }</p>
+                <p class="muted small">{ "Gone from the engine: docker ps no longer lists it, docker inspect answers 404 No such container, and its name is free again. Removed is set on the in-memory object only; the other flags went with the container." }</p>
                 <ul class="flags" aria-label="Stored flags">
-                    { flag("Running", false) }
-                    { flag("Paused", false) }
-                    { flag("Restarting", false) }
-                    { flag("OOMKilled", false) }
-                    { flag("RemovalInProgress", false) }
-                    { flag("Dead", true) }
                     { flag("Removed", true) }
                 </ul>
             </section>
@@ -408,6 +404,27 @@ pub fn center(p: &PanelProps) -> Html {
         <div class="center-split">
             <section class="card" aria-labelledby="waiters-title">
                 <h2 id="waiters-title">{ "Waiters" }</h2>
+                if let Some(s) = &snap {
+                    <table class="kv-table wait-now" id="lab-wait-now">
+                        <caption class="muted small">{ format!("A wait on {} placed now would…", s.name.trim_start_matches('/')) }</caption>
+                        <tbody>
+                            { for WaitCondition::ALL.iter().map(|c| {
+                                let now = crate::explain::wait_now(&s.container, *c);
+                                let answer = match &now {
+                                    Some(st) => format!("return at once: {}", st.exit_code),
+                                    None => "wait".to_owned(),
+                                };
+                                html! {
+                                    <tr key={c.as_str()} data-condition={c.as_str()}>
+                                        <th scope="row"><code>{ c.as_str() }</code></th>
+                                        <td class={classes!(if now.is_some() { "at-once" } else { "waits" })}>{ answer }</td>
+                                        <td class="muted small">{ teach::wait_reason(*c, Some(s.container.state.kind())) }</td>
+                                    </tr>
+                                }
+                            }) }
+                        </tbody>
+                    </table>
+                }
                 if frame.waiters.is_empty() {
                     <p class="muted small">{ "None yet. Place one on the left: not-running returns at once when the container is not running; next-exit always waits for the next exit." }</p>
                 } else {
