@@ -141,7 +141,7 @@ async fn run_restarting_lesson(b: &Browser, shots: &str) {
                 let decision = text_of(b, "#lab-decision").await;
                 assert!(
                     decision.contains(
-                        "on-failure:2: restart (restart 1 of 2) after a backoff of 100 ms"
+                        "on-failure:2 → restart (restart 1 of 2) after a backoff of 100 ms"
                     ),
                     "decision at step 3: {decision}"
                 );

@@ -11,7 +11,7 @@ use berth_web::lab::model::Lab;
 fn every_lesson_runs_to_the_end_with_what_it_promises() {
     let all = lessons::all();
     assert_eq!(all.len(), 6);
-    for lesson in all {
+    for lesson in all.iter() {
         let mut lab = Lab::new(lesson.session());
         for (i, ls) in lesson.steps.iter().enumerate() {
             let refusal_expected = ls

@@ -2,6 +2,7 @@
 //! after each step (the engine's texts, as the real engine shows them in testdata/engine).
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use berth_core::container::HealthConfig;
 use berth_core::restart::RestartPolicy;
@@ -127,21 +128,24 @@ fn create(spec: CreateSpec) -> Step {
     }
 }
 
-/// Every lesson, in the order the page lists them.
-pub fn all() -> Vec<Lesson> {
-    vec![
-        restarting(),
-        waiting(),
-        oom(),
-        health(),
-        stopping(),
-        names(),
-    ]
+/// Every lesson, in the order the page lists them (built once).
+pub fn all() -> &'static [Lesson] {
+    static ALL: OnceLock<Vec<Lesson>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        vec![
+            restarting(),
+            waiting(),
+            oom(),
+            health(),
+            stopping(),
+            names(),
+        ]
+    })
 }
 
 /// The lesson with this ID.
-pub fn by_id(id: &str) -> Option<Lesson> {
-    all().into_iter().find(|l| l.id == id)
+pub fn by_id(id: &str) -> Option<&'static Lesson> {
+    all().iter().find(|l| l.id == id)
 }
 
 fn restarting() -> Lesson {

@@ -18,7 +18,7 @@ use super::model::{Frame, Place, Record, Session, Step};
 use super::teach;
 use super::LabMsg;
 
-fn lesson_of(session: &Session) -> Option<Lesson> {
+fn lesson_of(session: &Session) -> Option<&'static Lesson> {
     session.lesson.as_deref().and_then(lessons::by_id)
 }
 
@@ -102,7 +102,7 @@ pub fn lab_header(p: &PanelProps) -> Html {
                     <span>{ "Guided lesson" }</span>
                     <select id="lesson-pick" onchange={on_lesson}>
                         <option value="" selected={current_lesson.is_empty()}>{ "Free play (no lesson)" }</option>
-                        { for lessons::all().into_iter().map(|l| html! {
+                        { for lessons::all().iter().map(|l| html! {
                             <option value={l.id} selected={current_lesson == l.id}>{ l.title }</option>
                         }) }
                     </select>
@@ -142,10 +142,11 @@ pub fn lab_header(p: &PanelProps) -> Html {
 
 fn flag(name: &'static str, on: bool) -> Html {
     html! {
-        <li class={classes!("flag", if on { "on" } else { "off" })} data-flag={name}>
+        <li class={classes!("flag", if on { "on" } else { "off" })} data-flag={name}
+            title={format!("{name}: {on}")}>
             <span class="flag-dot" aria-hidden="true"></span>
             <span class="flag-name">{ name }</span>
-            <span class="flag-value">{ if on { "true" } else { "false" } }</span>
+            <span class="flag-value">{ if on { " true" } else { " false" } }</span>
         </li>
     }
 }
@@ -255,7 +256,7 @@ pub fn center(p: &PanelProps) -> Html {
                         <code class="muted" title={c.id.clone()}>{ c.id.get(..12).unwrap_or(&c.id).to_owned() }</code>
                     </div>
                     <p class="status-text" id="lab-status" data-state={kind}>{ s.status_at(frame.now) }</p>
-                    <p class="muted small">{ "docker ps Status at the virtual clock; State " }<code id="lab-state">{ kind }</code></p>
+                    <p class="muted small status-sub">{ "docker ps Status at the virtual clock; State " }<code id="lab-state">{ kind }</code></p>
                     <ul class="flags" aria-label="Stored flags">
                         { flag("Running", st.running) }
                         { flag("Paused", st.paused) }

@@ -269,14 +269,14 @@ pub fn decision_text(c: &Container, d: &RestartDecision) -> String {
             format!("restart {}", d.restart_count)
         };
         format!(
-            "{policy}: restart ({of}) after a backoff of {}",
+            "{policy} → restart ({of}) after a backoff of {}",
             delay_text(d.delay)
         )
     } else if c.host_config.restart_policy.is_none() {
-        "no: never restart".to_owned()
+        "no → never restart".to_owned()
     } else {
         format!(
-            "{policy}: do not restart (RestartCount {}; last backoff {})",
+            "{policy} → do not restart (RestartCount {}; last backoff {})",
             d.restart_count,
             delay_text(d.delay)
         )
