@@ -421,6 +421,28 @@ async fn the_lab_works_from_static_files_alone() {
     shot(&b, "lab-static-dark").await;
     shot_of(&b, ".diagram-card", "lab-static-dark-diagram").await;
 
+    // The names lesson to its end: a name conflict and an ambiguous ID prefix, as the engine
+    // words them.
+    b.js("document.documentElement.dataset.theme = 'light'; return true;")
+        .await;
+    pick_lesson(&b, "names").await;
+    for _ in 0..30 {
+        if b.js("return !!document.getElementById('lesson-done');")
+            .await
+            == Value::Bool(true)
+        {
+            break;
+        }
+        b.click("#lesson-next").await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    b.wait_text("Lesson complete").await;
+    b.click("#lab-back").await;
+    b.wait_text("Multiple IDs found with provided prefix:")
+        .await;
+    assert!(text_of(&b, "#lab-result").await.starts_with("500"));
+    shot(&b, "lab-static-names").await;
+
     let paths = server.paths();
     assert!(
         paths.iter().any(|p| p == "/lab"),

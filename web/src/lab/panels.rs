@@ -279,7 +279,7 @@ pub fn center(p: &PanelProps) -> Html {
                         }
                     </dl>
                     <p class="decision" id="lab-decision">
-                        <strong>{ "Restart policy decided: " }</strong>
+                        <strong>{ "After its last exit the restart policy decided: " }</strong>
                         { decision.unwrap_or_else(|| "nothing yet (it has not exited)".to_owned()) }
                         if let Some(t) = due {
                             { format!("; restart due at {} (in {})", teach::clock_text(t), teach::span_text(t.since(frame.now).as_millis())) }

@@ -356,9 +356,16 @@ pub fn explain(record: &Record, before: &Frame) -> String {
     let mut out = Vec::new();
     match &record.result {
         Err(e) => {
+            let phrase = match e.status {
+                400 => "Bad Request",
+                404 => "Not Found",
+                409 => "Conflict",
+                500 => "Internal Server Error",
+                _ => "",
+            };
             out.push(format!(
-                "The engine refused with HTTP {}: {}",
-                e.status, e.message
+                "The engine refused: HTTP {} {phrase}, with the message above, word for word.",
+                e.status
             ));
             out.push(refusal_hint(&record.step, e.status).to_owned());
         }
