@@ -13,8 +13,8 @@ use berth_core::time::{Duration, Time};
 use berth_core::wait::WaitCondition;
 use berth_web::lab::lessons;
 use berth_web::lab::model::{
-    Done, Frame, Lab, Place, Session, SessionError, Step, DEADLINE_EXCEEDED, MAX_STEPS,
-    MAX_TIMERS_PER_STEP,
+    Done, Frame, Lab, Place, Session, SessionError, Step, DEADLINE_EXCEEDED, MAX_EVENTS_KEPT,
+    MAX_STEPS, MAX_TIMERS_PER_STEP,
 };
 
 fn create(spec: CreateSpec) -> Step {
@@ -430,6 +430,10 @@ fn a_runaway_clock_is_cut_short_not_hung() {
         }
         other => panic!("{other:?}"),
     }
+    // Thousands of probe events; the record keeps the first few and the counts.
+    assert_eq!(r.events.len(), MAX_EVENTS_KEPT);
+    assert!(r.events_total > MAX_TIMERS_PER_STEP);
+    assert_eq!(r.probes, MAX_TIMERS_PER_STEP);
     // Negative time is refused, as the engine refuses bad parameters.
     let r = lab.apply(Step::Advance { ms: -5 }).clone();
     assert_eq!(r.result.map_err(|e| e.status), Err(400));

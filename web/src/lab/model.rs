@@ -30,7 +30,13 @@ pub const SESSION_VERSION: u32 = 1;
 pub const MAX_STEPS: usize = 5_000;
 /// The most timers one step may fire before the lab stops the clock there (a health check
 /// every millisecond and a jump of a year would otherwise never end).
-pub const MAX_TIMERS_PER_STEP: usize = 20_000;
+pub const MAX_TIMERS_PER_STEP: usize = 10_000;
+/// The most timers a whole session may fire: an imported session cannot keep the tab busy
+/// for minutes (a probe every second played at 100× reaches it after hours).
+pub const MAX_TIMERS_PER_SESSION: usize = 1_000_000;
+/// The most events a step keeps for display (a long jump with a frequent health check causes
+/// thousands; the moves are worked out from all of them first).
+pub const MAX_EVENTS_KEPT: usize = 300;
 /// The longest a single step may move the clock: ten years.
 pub const MAX_ADVANCE_MS: i64 = 10 * 366 * 24 * 3_600_000;
 /// The reason a waiter that reached its deadline gives up (Go's `context.DeadlineExceeded`).
@@ -414,8 +420,12 @@ pub struct Record {
     pub step: Step,
     /// What it did, or the engine's refusal.
     pub result: Result<Done, SimError>,
-    /// The engine events it caused, in order (`GET /events`).
+    /// The engine events it caused, in order (`GET /events`): the first [`MAX_EVENTS_KEPT`].
     pub events: Vec<Event>,
+    /// How many events it caused in all.
+    pub events_total: usize,
+    /// How many health probes ran during it.
+    pub probes: usize,
     /// The containers it moved.
     pub moves: Vec<Move>,
     /// The waiters it resolved (their numbers).
@@ -456,6 +466,8 @@ pub struct Lab {
     removed: BTreeMap<String, String>,
     initial: Arc<Frame>,
     records: Vec<Record>,
+    /// Timers fired so far (see [`MAX_TIMERS_PER_SESSION`]).
+    fired: usize,
 }
 
 impl Lab {
@@ -478,6 +490,7 @@ impl Lab {
                 removed: BTreeMap::new(),
             }),
             records: Vec::new(),
+            fired: 0,
         };
         lab.initial = Arc::new(lab.frame_now());
         for step in steps.into_iter().take(MAX_STEPS) {
@@ -569,6 +582,10 @@ impl Lab {
         self.poll_waiters();
         let frame = Arc::new(self.frame_now());
         let moves = moves(&before, &frame, &events);
+        let events_total = events.len();
+        let probes = events.iter().filter(|e| e.verb() == "exec_die").count();
+        let mut events = events;
+        events.truncate(MAX_EVENTS_KEPT);
         let resolved = waiting_before
             .into_iter()
             .filter(|n| !self.pending_numbers().contains(n))
@@ -578,6 +595,8 @@ impl Lab {
             step,
             result,
             events,
+            events_total,
+            probes,
             moves,
             resolved,
             frame,
@@ -752,7 +771,8 @@ impl Lab {
     }
 
     /// Moves the clock to `t` one due moment at a time, so each waiter resolves (or gives up)
-    /// at its own time. Returns true when it stopped early after [`MAX_TIMERS_PER_STEP`].
+    /// at its own time. Returns true when it stopped early, at [`MAX_TIMERS_PER_STEP`] or
+    /// [`MAX_TIMERS_PER_SESSION`].
     fn advance_to(&mut self, t: Time) -> bool {
         let mut fired = 0usize;
         loop {
@@ -764,10 +784,11 @@ impl Lab {
                 (None, Some(b)) => b,
                 (None, None) => break,
             };
-            if fired >= MAX_TIMERS_PER_STEP {
+            if fired >= MAX_TIMERS_PER_STEP || self.fired >= MAX_TIMERS_PER_SESSION {
                 return true;
             }
             fired += 1;
+            self.fired += 1;
             // The engine's timers due at `next` fire before a waiter gives up at `next`.
             self.sim.advance_to(next);
             self.poll_waiters();

@@ -589,7 +589,7 @@ fn step_view(r: &Record, before: &Frame) -> Html {
             <li><code>{ e.action.clone() }</code>{ format!(" {} {}", e.attribute("name").unwrap_or_default(), attrs.join(" ")) }</li>
         }
     });
-    let probes = r.events.iter().filter(|e| e.verb() == "exec_die").count();
+    let probes = r.probes;
     let kind_after = r.moves.last().and_then(|m| m.path.last().copied());
     html! {
         <section class="card this-step" aria-labelledby="step-title">
@@ -612,7 +612,7 @@ fn step_view(r: &Record, before: &Frame) -> Html {
             }
             if !r.events.is_empty() {
                 <details class="events">
-                    <summary>{ format!("{} engine event(s) (GET /events){}", r.events.len(), if probes > 0 { format!(", {probes} health probe(s)") } else { String::new() }) }</summary>
+                    <summary>{ format!("{} engine event(s) (GET /events){}", r.events_total, if probes > 0 { format!(", {probes} health probe(s)") } else { String::new() }) }</summary>
                     <ul class="small">{ for events }</ul>
                 </details>
             }

@@ -408,7 +408,10 @@ pub fn explain(record: &Record, before: &Frame) -> String {
                 clock_text(*to)
             ));
             if *cut_short {
-                out.push("The lab stopped it early: too many timers fired in one step.".to_owned());
+                out.push(
+                    "The lab stopped the clock early: too many timers fired (a very frequent health check?). Step on to continue."
+                        .to_owned(),
+                );
             }
         }
         Ok(Done::NothingDue) => out.push("Nothing is due: no timer and no waiter deadline.".to_owned()),
