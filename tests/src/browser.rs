@@ -113,6 +113,11 @@ pub struct SimBerth {
 impl SimBerth {
     /// Starts berth with the simulated engine's demo fleet.
     pub fn start() -> SimBerth {
+        SimBerth::start_with(&[])
+    }
+
+    /// [`SimBerth::start`] with more arguments, e.g. `--read-only`.
+    pub fn start_with(extra: &[&str]) -> SimBerth {
         let dist = web_dist();
         let port = free_port();
         let token = format!("web-test-{port}");
@@ -122,6 +127,7 @@ impl SimBerth {
             .arg("--web")
             .arg(&dist)
             .args(["--log", "warn"])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()

@@ -440,3 +440,24 @@ async fn the_lab_route_needs_no_api() {
     b.screenshot("unreachable").await;
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_mode_offers_no_actions() {
+    let berth = SimBerth::start_with(&["--read-only"]);
+    let b = Browser::start(1280, 800).await;
+    open_dashboard(&berth, &b).await;
+    // No selection boxes on the list, no buttons on the detail page.
+    let boxes = b
+        .js("return document.querySelectorAll('tr.row input[type=checkbox]').length;")
+        .await;
+    assert_eq!(boxes, Value::from(0));
+    let web = berth.id_of("web").await;
+    b.click(&format!("{} td.c-names a", row_selector(&web)))
+        .await;
+    b.wait_text("Read-only: berth refuses actions").await;
+    let buttons = b
+        .js("return document.querySelectorAll('button[data-action]').length;")
+        .await;
+    assert_eq!(buttons, Value::from(0));
+    b.close().await;
+}
