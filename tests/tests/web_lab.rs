@@ -443,6 +443,52 @@ async fn the_lab_works_from_static_files_alone() {
     assert!(text_of(&b, "#lab-result").await.starts_with("500"));
     shot(&b, "lab-static-names").await;
 
+    // Export, start afresh, import: the session comes back.
+    b.js("document.querySelector('.session-tools').open = true; return true;")
+        .await;
+    let exported = b
+        .js("return document.getElementById('lab-export').value;")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let doc: Value = serde_json::from_str(&exported)
+        .unwrap_or_else(|e| panic!("the export is not JSON: {e}\n{exported}"));
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["lesson"], "names");
+    let steps = doc["steps"].as_array().map(Vec::len).unwrap_or(0);
+    assert!(steps >= 7, "{exported}");
+    let link = b
+        .js("return document.getElementById('lab-link').value;")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(link.contains("/lab#s="), "{link}");
+    shot(&b, "lab-static-export").await;
+    b.click("#lab-reset").await;
+    wait_text_of(&b, "#lab-step-of", "step 0 of 0").await;
+    b.js("document.querySelector('.session-tools').open = true; return true;")
+        .await;
+    let script = format!(
+        "const t = document.getElementById('lab-import'); t.value = {}; \
+         t.dispatchEvent(new InputEvent('input', {{ bubbles: true }})); return true;",
+        Value::String(exported.clone())
+    );
+    b.js(&script).await;
+    b.click("#lab-import-go").await;
+    wait_text_of(&b, "#lab-step-of", &format!("step {steps} of {steps}")).await;
+    b.wait_text("Session imported.").await;
+    // A damaged import says why and keeps the session.
+    b.js(
+        "const t = document.getElementById('lab-import'); t.value = '{\"version\": 9}'; \
+          t.dispatchEvent(new InputEvent('input', { bubbles: true })); return true;",
+    )
+    .await;
+    b.click("#lab-import-go").await;
+    b.wait_text("Import failed: not a lab session").await;
+    wait_text_of(&b, "#lab-step-of", &format!("step {steps} of {steps}")).await;
+
     let paths = server.paths();
     assert!(
         paths.iter().any(|p| p == "/lab"),
