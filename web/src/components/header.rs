@@ -91,7 +91,7 @@ pub fn header(p: &HeaderProps) -> Html {
             t
         }
         None if dash.synthetic => "synthetic".to_owned(),
-        None => "engine".to_owned(),
+        None => String::new(),
     };
     let last_event = engine
         .and_then(|e| e.last_event_time)

@@ -227,7 +227,8 @@ pub fn containers_page() -> Html {
                     <p class="filter-error" id="filter-error" role="alert">{ e.clone() }</p>
                 }
                 <p class="muted small" id="filter-help">
-                    { format!("Showing {shown} of {total}. docker ps filters (key=value) and free text (names, image, ID, command).") }
+                    if error.is_none() { { format!("Showing {shown} of {total}. ") } }
+                    { "docker ps filters (key=value) and free text (names, image, ID, command)." }
                 </p>
             </section>
             if !selected.is_empty() {
