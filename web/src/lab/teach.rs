@@ -419,6 +419,9 @@ pub fn explain(record: &Record, before: &Frame) -> String {
             if let Some(what) = step_meaning(&record.step) {
                 out.push(what.to_owned());
             }
+            if let Some(line) = pending_kill(record) {
+                out.push(line);
+            }
         }
     }
     for m in &record.moves {
@@ -440,6 +443,28 @@ pub fn explain(record: &Record, before: &Frame) -> String {
     }
     out.retain(|s| !s.is_empty());
     out.join("\n")
+}
+
+/// After a stop or restart the process survived: when the engine's SIGKILL is due.
+fn pending_kill(record: &Record) -> Option<String> {
+    if !matches!(record.step, Step::Stop { .. } | Step::Restart { .. }) {
+        return None;
+    }
+    let frame = &record.frame;
+    let id = record
+        .step
+        .target()
+        .and_then(|t| frame.view.resolve(t).ok())
+        .map(|s| s.id().to_owned())?;
+    let due = frame
+        .deadlines
+        .iter()
+        .find(|d| d.container_id == id && d.kind == TimerKind::StopTimeout)?;
+    Some(format!(
+        "The process ignored the stop signal and is still running: the engine sends SIGKILL at {} (in {}) unless it exits first.",
+        clock_text(due.at),
+        span_text(due.at.since(frame.now).as_millis())
+    ))
 }
 
 fn step_meaning(step: &Step) -> Option<&'static str> {
