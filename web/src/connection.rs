@@ -18,6 +18,9 @@ use crate::store::{Dash, Msg};
 
 /// How long to wait before trying again after berth could not be reached.
 const RETRY_MS: u32 = 3_000;
+/// How often the engine status is fetched again while the stream is open (the engine's clock,
+/// for status texts, and its link state).
+const REFRESH_MS: u32 = 15_000;
 
 type Dispatch = UseReducerDispatcher<Dash>;
 /// An event listener registered on the EventSource, by event type.
@@ -34,6 +37,7 @@ struct Inner {
     source: Option<EventSource>,
     listeners: Vec<Listener>,
     retry: Option<Timeout>,
+    refresh: Option<gloo::timers::callback::Interval>,
 }
 
 impl Inner {
@@ -47,6 +51,7 @@ impl Inner {
         }
         self.listeners.clear();
         self.retry = None;
+        self.refresh = None;
     }
 }
 
@@ -168,9 +173,25 @@ fn open_stream(inner: Rc<RefCell<Inner>>, dispatch: Dispatch, resume: Rc<RefCell
     for (name, l) in &listeners {
         let _ = source.add_event_listener_with_callback(name, l.as_ref().unchecked_ref());
     }
+    let refresh = {
+        let d = dispatch.clone();
+        let weak = Rc::downgrade(&inner);
+        gloo::timers::callback::Interval::new(REFRESH_MS, move || {
+            let d = d.clone();
+            let weak = weak.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let answer = api::engine().await;
+                let alive = weak.upgrade().is_some_and(|i| i.borrow().alive);
+                if let (Ok(info), true) = (answer, alive) {
+                    d.dispatch(Msg::Engine(Box::new(info), browser_now_ms()));
+                }
+            });
+        })
+    };
     let mut i = inner.borrow_mut();
     i.source = Some(source);
     i.listeners = listeners;
+    i.refresh = Some(refresh);
 }
 
 /// Keeps the live link open while `active`; the revision the store has is used to resume.

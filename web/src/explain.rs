@@ -253,5 +253,26 @@ pub fn describe_change(before: Option<&Container>, after: Option<&Container>) ->
     if a.restart_count != b.restart_count {
         return format!("restart count {}", a.restart_count);
     }
+    if s.error != bs.error {
+        return if s.error.is_empty() {
+            "error cleared".to_owned()
+        } else {
+            format!("error: {}", s.error)
+        };
+    }
+    if s.pid != bs.pid {
+        return format!("pid {}", s.pid);
+    }
+    if a.host_config.restart_policy != b.host_config.restart_policy {
+        return format!(
+            "restart policy now {}",
+            policy_text(&a.host_config.restart_policy)
+        );
+    }
+    if let (Some(h), Some(hb)) = (&s.health, &bs.health) {
+        if h.log != hb.log || h.failing_streak != hb.failing_streak {
+            return format!("health probe ran (failing streak {})", h.failing_streak);
+        }
+    }
     "updated".to_owned()
 }

@@ -110,6 +110,8 @@ pub struct Dash {
     pub browser_ms: i64,
     /// When (browser clock) the last message of the stream arrived.
     pub last_message: Option<Time>,
+    /// When (engine time, as estimated at arrival) the last change arrived.
+    pub last_change: Option<Time>,
     /// The ring of past views, oldest first.
     pub history: im::Vector<Rc<HistoryEntry>>,
     /// Each container's timeline, oldest first.
@@ -132,6 +134,7 @@ impl PartialEq for Dash {
             && self.clock_offset_ms == other.clock_offset_ms
             && self.browser_ms == other.browser_ms
             && self.last_message == other.last_message
+            && self.last_change == other.last_change
             && self.history.len() == other.history.len()
             && self.selection == other.selection
             && self.notice == other.notice
@@ -151,6 +154,7 @@ impl Default for Dash {
             clock_offset_ms: 0,
             browser_ms: 0,
             last_message: None,
+            last_change: None,
             history: im::Vector::new(),
             timelines: im::HashMap::new(),
             selection: Rc::new(BTreeSet::new()),
@@ -214,6 +218,20 @@ impl Dash {
     /// Engine time for a browser time in Unix ms.
     fn engine_time(&self, browser_ms: i64) -> Time {
         Time::from_unix_millis(browser_ms + self.clock_offset_ms)
+    }
+
+    /// The time of the last engine event the dashboard knows of: berth's `last_event_time`, or
+    /// the arrival of a later change.
+    pub fn last_event(&self) -> Option<Time> {
+        let engine = self
+            .engine
+            .as_ref()
+            .and_then(|e| e.last_event_time)
+            .filter(|t| !t.is_zero());
+        match (engine, self.last_change) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Whether actions are refused (`read_only` of the engine status); unknown counts as
@@ -360,6 +378,7 @@ impl Dash {
         }
         let at = self.engine_time(received_ms);
         self.revision = revision;
+        self.last_change = Some(at);
         let line = self.apply_one(id, container, at);
         self.view = self.model.borrow().view();
         self.push_history(HistoryEntry {

@@ -386,6 +386,9 @@ fn change_descriptions() {
         "exited (137), OOM killed"
     );
     assert_eq!(describe_change(Some(&web), None), "removed");
+    let mut repid = web.clone();
+    repid.state.pid = 4242;
+    assert_eq!(describe_change(Some(&web), Some(&repid)), "pid 4242");
 }
 
 #[test]
@@ -426,4 +429,22 @@ fn the_synthetic_fleet_has_every_state_and_filters() {
         .iter()
         .all(|s| s.container.state.kind() == StateKind::Exited
             && s.summary.labels.get("tier").map(String::as_str) == Some("db")));
+}
+
+#[test]
+fn the_last_event_is_the_later_of_berth_s_and_the_last_change() {
+    let info = json!({"engine": "sim", "connected": true, "read_only": false, "revision": 10,
+        "counts": {}, "containers": 0, "now": at(0).to_rfc3339(),
+        "last_event_time": at(-10_000).to_rfc3339()});
+    let dash = send(fleet(), "engine", info, 0);
+    assert_eq!(dash.last_event(), Some(at(-10_000)));
+    let mut paused = running(1, "web", "nginx:1.25");
+    paused.state.paused = true;
+    let dash = send(
+        dash,
+        "change",
+        json!({"revision": 11, "id": id(1), "container": doc(&paused)}),
+        2_000,
+    );
+    assert_eq!(dash.last_event(), Some(at(2_000)));
 }

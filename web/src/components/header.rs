@@ -93,9 +93,7 @@ pub fn header(p: &HeaderProps) -> Html {
         None if dash.synthetic => "synthetic".to_owned(),
         None => String::new(),
     };
-    let last_event = engine
-        .and_then(|e| e.last_event_time)
-        .filter(|t| !t.is_zero());
+    let last_event = dash.last_event();
     let last_text = match last_event {
         Some(t) => format!(
             "last event {} ({} ago)",

@@ -50,10 +50,7 @@ pub fn stale_banner() -> Html {
         _ => String::new(),
     };
     let last = dash
-        .engine
-        .as_ref()
-        .and_then(|e| e.last_event_time)
-        .filter(|t| !t.is_zero())
+        .last_event()
         .map(|t| format!("the last event at {}", clock(t)))
         .unwrap_or_else(|| "the last message".to_owned());
     let why = if engine_down && dash.connection.is_live() {
