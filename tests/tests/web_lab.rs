@@ -247,6 +247,11 @@ async fn a_lesson_runs_to_the_end_on_berth_without_calling_the_api() {
         .unwrap_or_else(|e| panic!("{e}"));
     wait_text_of(&b, "#lab-step-of", "step 9 of 9").await;
 
+    // Medium screens: two columns, the explanation under the centre.
+    b.resize(1024, 768).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(&b, "lab-medium").await;
+
     // Narrow screens: one column.
     b.resize(400, 900).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
