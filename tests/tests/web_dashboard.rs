@@ -461,3 +461,38 @@ async fn read_only_mode_offers_no_actions() {
     assert_eq!(buttons, Value::from(0));
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actions_on_a_selection() {
+    let berth = SimBerth::start();
+    let b = Browser::start(1280, 800).await;
+    open_dashboard(&berth, &b).await;
+    let web = berth.id_of("web").await;
+    let api = berth.id_of("api").await;
+    let cache = berth.id_of("cache").await;
+    for id in [&web, &api, &cache] {
+        b.click(&format!("{} td.c-check input", row_selector(id)))
+            .await;
+    }
+    b.wait_text("3 selected").await;
+    // Pause: cache is already paused, so the engine would refuse it there; the others go ahead.
+    let title = b
+        .js("return document.querySelector('.bulk button[data-action=pause]').title;")
+        .await;
+    let title = title.as_str().unwrap_or_default().to_owned();
+    assert!(
+        title.starts_with("1 of 3 would be refused") && title.contains("is already paused"),
+        "{title}"
+    );
+    b.screenshot("list-selection").await;
+    b.click(".bulk button[data-action=pause]").await;
+    wait_row(&b, &web, "(Paused)", true).await;
+    wait_row(&b, &api, "(Paused)", true).await;
+    b.wait_text("Pause 2 containers").await;
+    // Unpause all three.
+    b.click(".bulk button[data-action=unpause]").await;
+    for id in [&web, &api, &cache] {
+        wait_row(&b, id, "(Paused)", false).await;
+    }
+    b.close().await;
+}
