@@ -295,16 +295,22 @@ pub fn lab_page() -> Html {
         Callback::from(move |m: LabMsg| state.dispatch(m))
     };
     let view = Rc::new((*state).clone());
+    let has_lesson = state.lab.borrow().session().lesson.is_some();
     html! {
         <section class="lab" aria-labelledby="lab-title">
             <panels::LabHeader state={view.clone()} dispatch={dispatch.clone()} />
-            <div class="lab-grid">
+            <div class={classes!("lab-grid", has_lesson.then_some("with-lesson"))}>
                 <aside class="lab-left" aria-label="Controls">
                     <controls::Controls state={view.clone()} dispatch={dispatch.clone()} />
                 </aside>
                 <div class="lab-center">
                     <panels::Center state={view.clone()} dispatch={dispatch.clone()} />
                 </div>
+                if has_lesson {
+                    <div class="lab-lesson">
+                        <panels::LessonPanel state={view.clone()} dispatch={dispatch.clone()} />
+                    </div>
+                }
                 <aside class="lab-right" aria-label="Explanation">
                     <panels::Right state={view} dispatch={dispatch} />
                 </aside>

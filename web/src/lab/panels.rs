@@ -445,15 +445,14 @@ pub fn center(p: &PanelProps) -> Html {
     }
 }
 
-/// The right column: lesson, this step, names.
-#[function_component(Right)]
-pub fn right(p: &PanelProps) -> Html {
+/// The lesson being followed: its question, the commentary on the step just shown with what
+/// the learner should see (checked against the step's record), and the button to the next step.
+#[function_component(LessonPanel)]
+pub fn lesson_panel(p: &PanelProps) -> Html {
     let lab = p.state.lab.borrow();
     let len = lab.len();
     let cursor = p.state.cursor.min(len);
     let record = cursor.checked_sub(1).and_then(|i| lab.records().get(i));
-    let before = lab.frame(cursor.saturating_sub(1));
-    let frame = lab.frame(cursor);
     let lesson = lesson_of(lab.session());
     let steps_so_far = lab.session().steps.get(..cursor).unwrap_or_default();
 
@@ -501,6 +500,18 @@ pub fn right(p: &PanelProps) -> Html {
         }
     });
 
+    html! { { for lesson_panel } }
+}
+
+/// The right column: this step, names, the steps.
+#[function_component(Right)]
+pub fn right(p: &PanelProps) -> Html {
+    let lab = p.state.lab.borrow();
+    let len = lab.len();
+    let cursor = p.state.cursor.min(len);
+    let record = cursor.checked_sub(1).and_then(|i| lab.records().get(i));
+    let before = lab.frame(cursor.saturating_sub(1));
+    let frame = lab.frame(cursor);
     let step_panel = match record {
         Some(r) => step_view(r, &before),
         None => html! {
@@ -539,7 +550,6 @@ pub fn right(p: &PanelProps) -> Html {
     });
     html! {
         <>
-            { for lesson_panel }
             { step_panel }
             <section class="card" aria-labelledby="names-title">
                 <h2 id="names-title">{ "Names and ID prefixes" }</h2>
