@@ -119,7 +119,7 @@ pub fn history_page() -> Html {
             <section class="card scrubber" aria-label="History scrubber">
                 <div class="scrub-head">
                     <h1>{ "History" }</h1>
-                    <p class="muted small">{ format!("{len} steps kept (a ring of {HISTORY_LEN}); each is the whole list as a ViewDb snapshot, sharing structure with its neighbours.") }</p>
+                    <p class="muted small">{ format!("{len} {} kept (a ring of {HISTORY_LEN}); each is the whole list as a ViewDb snapshot, sharing structure with its neighbours.", if len == 1 { "step" } else { "steps" }) }</p>
                 </div>
                 <label class="scrub">
                     <span class="visually-hidden">{ "Step" }</span>
