@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use berth_core::api::ContainerInspect;
 use berth_core::state::StateKind;
-use berth_core::time::{Duration, Time};
+use berth_core::time::Time;
 use berth_core::view::View;
 use berth_core::Model;
 use yew::Reducible;
@@ -483,9 +483,4 @@ impl Reducible for Dash {
         }
         Rc::new(next)
     }
-}
-
-/// How long ago `then` was at `now`, for "last event 3 seconds ago".
-pub fn ago(now: Time, then: Time) -> Duration {
-    now.since(then)
 }
