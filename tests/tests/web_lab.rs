@@ -167,7 +167,9 @@ async fn run_restarting_lesson(b: &Browser, shots: &str) {
     // The CLI and API of the last command-like step are shown for a command step.
     shot_of(b, ".diagram-card", &format!("{shots}-end-diagram")).await;
     b.click("#lab-back").await;
-    b.click("#lab-back").await;
+    // The keyboard steps too (outside text fields).
+    b.js("document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true })); return true;")
+        .await;
     wait_text_of(
         b,
         "#lab-step-of",

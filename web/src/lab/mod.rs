@@ -17,6 +17,7 @@ pub mod teach;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use model::{Lab, Session, Step};
@@ -86,6 +87,10 @@ pub enum LabMsg {
     Tick(i64),
     /// Show the frame after this many steps.
     Seek(usize),
+    /// One step back (the `←` key).
+    Back,
+    /// One step forward (the `→` key).
+    Forward,
     /// Show this container.
     Select(String),
     /// Play or pause the clock.
@@ -139,6 +144,12 @@ impl Reducible for LabState {
                     next.selected = Some(focus);
                 }
             }
+            LabMsg::Back => {
+                return self
+                    .clone()
+                    .reduce(LabMsg::Seek(self.cursor.saturating_sub(1)))
+            }
+            LabMsg::Forward => return self.clone().reduce(LabMsg::Seek(self.cursor + 1)),
             LabMsg::Select(id) => next.selected = Some(id),
             LabMsg::Play(on) => {
                 next.playing = on;
@@ -251,6 +262,13 @@ fn write_address(session: &Session) {
     }
 }
 
+/// Whether a key press goes to a text field, a select or a range (which use the keys).
+fn in_text_field(e: &web_sys::KeyboardEvent) -> bool {
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+}
+
 /// The lab page.
 #[function_component(LabPage)]
 pub fn lab_page() -> Html {
@@ -287,6 +305,36 @@ pub fn lab_page() -> Html {
             if !*playing {
                 write_address(lab.borrow().session());
             }
+        });
+    }
+
+    // Keys, outside text fields: ← and → step through the history, N takes the lesson's next
+    // step, P plays or pauses the clock.
+    {
+        let dispatcher = state.dispatcher();
+        let playing = state.playing;
+        use_effect_with(playing, move |playing| {
+            let playing = *playing;
+            let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
+                gloo::events::EventListener::new(&doc, "keydown", move |e| {
+                    let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else {
+                        return;
+                    };
+                    if e.ctrl_key() || e.meta_key() || e.alt_key() || in_text_field(e) {
+                        return;
+                    }
+                    let msg = match e.key().as_str() {
+                        "ArrowLeft" => LabMsg::Back,
+                        "ArrowRight" => LabMsg::Forward,
+                        "n" | "N" => LabMsg::LessonNext,
+                        "p" | "P" => LabMsg::Play(!playing),
+                        _ => return,
+                    };
+                    e.prevent_default();
+                    dispatcher.dispatch(msg);
+                })
+            });
+            move || drop(listener)
         });
     }
 

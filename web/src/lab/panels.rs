@@ -379,6 +379,7 @@ pub fn center(p: &PanelProps) -> Html {
                 <button type="button" class="btn" id="lab-forward" disabled={cursor >= len} onclick={seek(cursor + 1)} aria-label="Step forward">{ "▶" }</button>
                 <span class="muted small" id="lab-step-of">{ format!("step {cursor} of {len}") }</span>
             </div>
+            <p class="muted small keys">{ "Keys: ← → step back and forward · N the lesson's next step · P play or pause" }</p>
         </section>
         <div class="center-split">
             { status_card }
