@@ -1,6 +1,10 @@
 //! The dashboard's pure logic, natively: SSE messages → store → view, connection states, the
 //! history ring and timelines, the filter box and sorting, the explanations and wait previews.
-//! (The DOM parts are covered end to end in `tests/tests/web_*.rs`.)
+//! (The DOM parts are covered end to end in `tests/tests/web_*.rs`.) The same tests run in
+//! node as wasm: `wasm-pack test --node --mode no-install web -- --test store`.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use std::rc::Rc;
 
