@@ -372,7 +372,7 @@ fn get_by_prefix(
         ))
         .take_while(|(key, _)| key.id.starts_with(prefix));
     match (matches.next(), matches.next()) {
-        (Some((key, _)), None) => Ok(key.id.to_string()),
+        (Some((key, _)), None) => Ok(String::from(&*key.id)),
         (Some(_), Some(_)) => Err(ViewError::AmbiguousPrefix(prefix.to_owned())),
         (None, _) => Err(ViewError::NoSuchContainer(prefix.to_owned())),
     }
@@ -418,7 +418,7 @@ impl View {
         self.tables
             .names_by_id
             .iter()
-            .map(|(key, names)| (key.id.to_string(), names.iter().cloned().collect()))
+            .map(|(key, names)| (String::from(&*key.id), names.iter().cloned().collect()))
             .collect()
     }
 
@@ -491,7 +491,7 @@ impl View {
                         Some(Change::Updated(new.1.clone()))
                     }
                 }
-                DiffItem::Remove(k, _) => Some(Change::Removed(k.id.to_string())),
+                DiffItem::Remove(k, _) => Some(Change::Removed(String::from(&*k.id))),
             })
             .collect()
     }
