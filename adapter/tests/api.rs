@@ -4,6 +4,8 @@
 //! The tests run on tokio's paused clock and the simulation follows it, so a stop that waits for
 //! a timeout or a crash loop's backoff takes no real time.
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +22,8 @@ use berth::mirror::Mirror;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
+
+use common::Flaky;
 
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
 const HOST: &str = "localhost:7800";
@@ -67,13 +71,16 @@ fn write_dist(dir: &Path) {
 }
 
 async fn server_with(options: Options) -> Server {
+    server_on(Arc::new(SimEngine::demo(1.0)), options).await
+}
+
+async fn server_on(engine: Arc<dyn Engine>, options: Options) -> Server {
     let dist = tempfile::tempdir().unwrap();
     let web_dir = dist.path().join("dist");
     if options.dist {
         std::fs::create_dir(&web_dir).unwrap();
         write_dist(&web_dir);
     }
-    let engine: Arc<dyn Engine> = Arc::new(SimEngine::demo(1.0));
     let mirror = Mirror::start(engine.clone());
     assert!(mirror.synced(Duration::from_secs(5)).await, "first sync");
     let security = Security::new(TOKEN, Vec::new(), options.read_only).unwrap();
@@ -749,6 +756,29 @@ async fn read_only_refuses_every_action_but_serves_reads_and_waits() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn an_engine_that_cannot_change_refuses_every_action() {
+    let s = server_on(Arc::new(Flaky::refusing_changes()), DEFAULTS).await;
+    for req in [
+        post("/api/containers/web/stop"),
+        post("/api/containers/web/rename?name=x"),
+        delete("/api/containers/batch?force=1"),
+    ] {
+        let uri = req.uri().to_string();
+        let reply = s.send(req).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{uri}");
+        assert_eq!(
+            reply.message(),
+            "berth is read-only: the dir engine cannot change containers",
+            "{uri}"
+        );
+    }
+    assert_eq!(s.inspect("web").await["State"]["Status"], "running");
+    let engine = s.send(get("/api/engine")).await.json();
+    assert_eq!(engine["engine"], "dir");
+    assert_eq!(engine["read_only"], true);
+}
+
+#[tokio::test(start_paused = true)]
 async fn every_response_carries_the_security_headers() {
     let s = server().await;
     for reply in [
@@ -782,13 +812,19 @@ struct Message {
 struct SseReader {
     body: Body,
     buffer: String,
+    /// Messages read so far: a test that waits for something that never comes fails at
+    /// [`MESSAGE_BUDGET`] instead of looping for ever on the simulation's endless events.
+    read: usize,
 }
+
+const MESSAGE_BUDGET: usize = 500;
 
 impl SseReader {
     fn new(body: Body) -> SseReader {
         SseReader {
             body,
             buffer: String::new(),
+            read: 0,
         }
     }
 
@@ -813,6 +849,11 @@ impl SseReader {
                     continue;
                 }
                 let data = serde_json::from_str(&data).unwrap_or(Value::Null);
+                self.read += 1;
+                assert!(
+                    self.read <= MESSAGE_BUDGET,
+                    "{MESSAGE_BUDGET} messages without what the test waits for"
+                );
                 return Message { event, id, data };
             }
             let frame = tokio::time::timeout(Duration::from_secs(600), self.body.frame())
@@ -992,6 +1033,55 @@ async fn last_event_id_resumes_without_loss() {
     assert_eq!(stale.next_message().await.event, "snapshot");
     let mut ahead = open_events(&s, Some(&(now + 1000).to_string())).await;
     assert_eq!(ahead.next_message().await.event, "snapshot");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_feed_says_when_the_engine_goes_away_and_comes_back() {
+    let engine = Arc::new(Flaky::new());
+    let s = server_on(engine.clone(), DEFAULTS).await;
+    let mut feed = open_events(&s, None).await;
+    feed.next_named("snapshot").await;
+    assert_eq!(feed.next_named("engine").await.data["connected"], true);
+
+    engine.down.send_replace(true);
+    let lost = feed.next_named("engine").await;
+    assert_eq!(lost.data["connected"], false);
+    assert_eq!(
+        lost.data["last_error"],
+        "engine unreachable: the event stream ended"
+    );
+    // Reads still work, from the mirror; an action reports the engine's absence.
+    assert_eq!(s.list("?all=1").await.len(), 10);
+    let reply = s.send(get("/api/engine")).await;
+    assert_eq!(reply.json()["connected"], false);
+
+    // While away, web stops; back, the feed carries it.
+    let web = s.id_of("web").await;
+    engine
+        .inner
+        .action("web", berth_core::actions::Action::Stop, Default::default())
+        .await
+        .unwrap();
+    engine.down.send_replace(false);
+    // The resync's changes, then the news that the engine is back (in that order: a client
+    // that sees "connected" already has what changed meanwhile).
+    let mut web_stopped = false;
+    for _ in 0..100 {
+        let m = feed.next_message().await;
+        match m.event.as_str() {
+            "change" if m.data["id"] == web.as_str() => {
+                assert_eq!(m.data["container"]["State"]["Status"], "exited");
+                web_stopped = true;
+            }
+            "engine" => {
+                assert_eq!(m.data["connected"], true);
+                assert!(web_stopped, "the resync's changes come first");
+                return;
+            }
+            _ => {}
+        }
+    }
+    panic!("the feed never said the engine was back");
 }
 
 // ---------------------------------------------------------------------------------------------

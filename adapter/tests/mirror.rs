@@ -2,94 +2,18 @@
 //! when the engine goes away, and after the reconnect ends equal to the engine again, with every
 //! change in its feed. Runs on tokio's paused clock, which the simulation follows.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use berth::engine::sim::SimEngine;
-use berth::engine::{
-    ActionOpts, Engine, EngineError, EngineInfo, EventStream, Outcome, WaitResponse,
-};
+use berth::engine::{ActionOpts, Engine};
 use berth::mirror::{CatchUp, Mirror};
 use berth_core::actions::Action;
 use berth_core::time::Time;
-use berth_core::wait::WaitCondition;
 use berth_core::Container;
-use futures_util::StreamExt;
-use tokio::sync::watch;
-
-/// The simulated engine behind a switch that can take it "down": its event streams end and
-/// every call fails as an unreachable engine would, until it is brought back.
-struct Flaky {
-    inner: SimEngine,
-    down: watch::Sender<bool>,
-}
-
-impl Flaky {
-    fn new() -> Flaky {
-        Flaky {
-            inner: SimEngine::demo(1.0),
-            down: watch::channel(false).0,
-        }
-    }
-
-    fn check(&self) -> Result<(), EngineError> {
-        if *self.down.borrow() {
-            Err(EngineError::Connection("connection refused".to_owned()))
-        } else {
-            Ok(())
-        }
-    }
-}
-
-#[async_trait]
-impl Engine for Flaky {
-    fn kind(&self) -> &'static str {
-        "sim"
-    }
-    fn now(&self) -> Time {
-        self.inner.now()
-    }
-    async fn version(&self) -> Result<EngineInfo, EngineError> {
-        self.check()?;
-        self.inner.version().await
-    }
-    async fn list(&self) -> Result<Vec<Container>, EngineError> {
-        self.check()?;
-        self.inner.list().await
-    }
-    async fn inspect(&self, id: &str) -> Result<Container, EngineError> {
-        self.check()?;
-        self.inner.inspect(id).await
-    }
-    async fn events(&self, since: Option<Time>) -> Result<EventStream, EngineError> {
-        self.check()?;
-        let mut down = self.down.subscribe();
-        let goes_down = async move {
-            let _ = down.wait_for(|d| *d).await;
-        };
-        Ok(self
-            .inner
-            .events(since)
-            .await?
-            .take_until(goes_down)
-            .boxed())
-    }
-    async fn action(
-        &self,
-        id: &str,
-        action: Action,
-        opts: ActionOpts,
-    ) -> Result<Outcome, EngineError> {
-        self.inner.action(id, action, opts).await
-    }
-    async fn rename(&self, id: &str, new_name: &str) -> Result<(), EngineError> {
-        self.inner.rename(id, new_name).await
-    }
-    async fn wait(&self, id: &str, condition: WaitCondition) -> Result<WaitResponse, EngineError> {
-        self.inner.wait(id, condition).await
-    }
-}
+use common::Flaky;
 
 /// What berth must agree with the engine on, per container, at the engine's "now".
 fn facts(c: &Container, now: Time) -> String {

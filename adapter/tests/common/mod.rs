@@ -1,0 +1,111 @@
+//! Test engines shared by the adapter's integration tests.
+
+// Each test crate compiles this module and uses a part of it.
+#![allow(dead_code)]
+
+use async_trait::async_trait;
+use berth::engine::sim::SimEngine;
+use berth::engine::{
+    ActionOpts, Engine, EngineError, EngineInfo, EventStream, Outcome, WaitResponse,
+};
+use berth_core::actions::Action;
+use berth_core::time::Time;
+use berth_core::wait::WaitCondition;
+use berth_core::Container;
+use futures_util::StreamExt;
+use tokio::sync::watch;
+
+/// The simulated engine behind a switch that can take it "down": its event streams end and
+/// every call fails as an unreachable engine would, until it is brought back.
+///
+/// With `read_only` it also says it refuses changes, as the `dir` engine does.
+pub struct Flaky {
+    /// The simulated engine.
+    pub inner: SimEngine,
+    /// `true` takes it down, `false` brings it back.
+    pub down: watch::Sender<bool>,
+    read_only: bool,
+}
+
+impl Flaky {
+    /// The demo fleet, up.
+    pub fn new() -> Flaky {
+        Flaky {
+            inner: SimEngine::demo(1.0),
+            down: watch::channel(false).0,
+            read_only: false,
+        }
+    }
+
+    /// The demo fleet, up, behind an engine that refuses changes.
+    pub fn refusing_changes() -> Flaky {
+        Flaky {
+            read_only: true,
+            ..Flaky::new()
+        }
+    }
+
+    fn check(&self) -> Result<(), EngineError> {
+        if *self.down.borrow() {
+            Err(EngineError::Connection("connection refused".to_owned()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl Engine for Flaky {
+    fn kind(&self) -> &'static str {
+        if self.read_only {
+            "dir"
+        } else {
+            "sim"
+        }
+    }
+    fn read_only(&self) -> bool {
+        self.read_only
+    }
+    fn now(&self) -> Time {
+        self.inner.now()
+    }
+    async fn version(&self) -> Result<EngineInfo, EngineError> {
+        self.check()?;
+        self.inner.version().await
+    }
+    async fn list(&self) -> Result<Vec<Container>, EngineError> {
+        self.check()?;
+        self.inner.list().await
+    }
+    async fn inspect(&self, id: &str) -> Result<Container, EngineError> {
+        self.check()?;
+        self.inner.inspect(id).await
+    }
+    async fn events(&self, since: Option<Time>) -> Result<EventStream, EngineError> {
+        self.check()?;
+        let mut down = self.down.subscribe();
+        let goes_down = async move {
+            let _ = down.wait_for(|d| *d).await;
+        };
+        Ok(self
+            .inner
+            .events(since)
+            .await?
+            .take_until(goes_down)
+            .boxed())
+    }
+    async fn action(
+        &self,
+        id: &str,
+        action: Action,
+        opts: ActionOpts,
+    ) -> Result<Outcome, EngineError> {
+        self.inner.action(id, action, opts).await
+    }
+    async fn rename(&self, id: &str, new_name: &str) -> Result<(), EngineError> {
+        self.inner.rename(id, new_name).await
+    }
+    async fn wait(&self, id: &str, condition: WaitCondition) -> Result<WaitResponse, EngineError> {
+        self.inner.wait(id, condition).await
+    }
+}
