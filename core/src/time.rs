@@ -86,6 +86,13 @@ impl Time {
 
     /// Parses RFC 3339 with optional fraction and any offset (the engine writes `Z`).
     pub fn parse(s: &str) -> Result<Time, TimeError> {
+        // Go's RFC 3339 parser wants the `T`; the `time` crate would also take a space.
+        if !matches!(s.as_bytes().get(10), Some(b'T' | b't')) {
+            return Err(TimeError {
+                input: s.to_owned(),
+                reason: "expected 'T' between date and time".into(),
+            });
+        }
         let dt = OffsetDateTime::parse(s, &Rfc3339).map_err(|e| TimeError {
             input: s.to_owned(),
             reason: e.to_string(),
@@ -274,5 +281,6 @@ mod tests {
         let off = Time::parse("2024-05-06T09:08:09+02:00").unwrap();
         assert_eq!(off.to_rfc3339(), "2024-05-06T07:08:09Z");
         assert!(Time::parse("yesterday").is_err());
+        assert!(Time::parse("2024-05-06 07:08:09Z").is_err());
     }
 }
