@@ -118,16 +118,25 @@ impl SimBerth {
 
     /// [`SimBerth::start`] with more arguments, e.g. `--read-only`.
     pub fn start_with(extra: &[&str]) -> SimBerth {
+        let mut args = vec!["--engine", "sim"];
+        args.extend_from_slice(extra);
+        SimBerth::start_args(&args)
+    }
+
+    /// berth with the built web app and exactly these engine arguments, e.g.
+    /// `["--engine", "docker", "--docker-host", "unix://…"]` for a real engine.
+    pub fn start_args(args: &[&str]) -> SimBerth {
         let dist = web_dist();
         let port = free_port();
         let token = format!("web-test-{port}");
         let mut child = Command::new(berth_binary())
-            .args(["--engine", "sim", "--token", &token, "--listen"])
+            .args(["--token", &token, "--listen"])
             .arg(format!("127.0.0.1:{port}"))
             .arg("--web")
             .arg(&dist)
             .args(["--log", "warn"])
-            .args(extra)
+            .args(args)
+            .env_remove("DOCKER_HOST")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
