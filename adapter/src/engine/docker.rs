@@ -219,8 +219,18 @@ fn engine_error(err: BollardError) -> EngineError {
             kind: ErrorKind::System,
             message: format!("unexpected answer from the Docker engine: {err}"),
         },
-        other => EngineError::Connection(other.to_string()),
+        other => EngineError::Connection(root_cause(&other)),
     }
+}
+
+/// The innermost cause of `err`: what a user can act on ("No such file or directory", "Connection
+/// refused") rather than the HTTP client's wrappers around it.
+fn root_cause(err: &dyn std::error::Error) -> String {
+    let mut cause = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }
 
 /// An engine model re-read as a core type through its JSON form (the field names agree).
