@@ -337,6 +337,26 @@ async fn a_bad_filter_is_400_with_the_engine_message() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
 }
 
+#[tokio::test(start_paused = true)]
+async fn undecodable_paths_and_queries_answer_in_the_api_shape() {
+    let s = server().await;
+    for uri in ["/api/containers/%FF%FE", "/api/containers/%FF/start"] {
+        let req = if uri.ends_with("/start") {
+            post(uri)
+        } else {
+            get(uri)
+        };
+        let reply = s.send(req).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{uri}: {}",
+            reply.text()
+        );
+        assert!(!reply.message().is_empty(), "{uri}: {}", reply.text());
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // GET /api/containers/{ref}
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -18,7 +18,7 @@ use berth_core::time::Time;
 use berth_core::wait::WaitCondition;
 use serde::{Deserialize, Serialize};
 
-use super::error::ApiError;
+use super::error::{ApiError, ApiPath, ApiQuery};
 use super::AppState;
 use crate::engine::{ActionOpts, Outcome};
 
@@ -52,7 +52,7 @@ pub struct ListQuery {
 /// mirror, status texts rendered now.
 pub async fn list(
     State(state): State<AppState>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<ContainerSummary>>, ApiError> {
     let limit = match q.limit.as_deref().filter(|l| !l.is_empty()) {
         Some(l) => usize::try_from(parse_int("limit", l)?).ok(),
@@ -74,7 +74,7 @@ pub async fn list(
 /// an ID, a name or a unique ID prefix.
 pub async fn inspect(
     State(state): State<AppState>,
-    Path(reference): Path<String>,
+    ApiPath(reference): ApiPath<String>,
 ) -> Result<Json<ContainerInspect>, ApiError> {
     let snapshot = state
         .mirror
@@ -145,8 +145,8 @@ async fn forward(
 /// `pause`, `unpause`, `kill` (`?signal=`), `rename` (`?name=`) and `wait` (`?condition=`).
 pub async fn operate(
     State(state): State<AppState>,
-    Path((reference, operation)): Path<(String, String)>,
-    Query(q): Query<OperationQuery>,
+    ApiPath((reference, operation)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<OperationQuery>,
 ) -> Result<Response, ApiError> {
     match operation.as_str() {
         "wait" => {
@@ -192,8 +192,8 @@ pub async fn operate(
 /// `DELETE /api/containers/{reference}?force=1`.
 pub async fn remove(
     State(state): State<AppState>,
-    Path(reference): Path<String>,
-    Query(q): Query<OperationQuery>,
+    ApiPath(reference): ApiPath<String>,
+    ApiQuery(q): ApiQuery<OperationQuery>,
 ) -> Result<Response, ApiError> {
     let action = if bool_value(q.force.as_deref()) {
         Action::ForceRemove

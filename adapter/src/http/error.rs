@@ -125,3 +125,27 @@ mod tests {
         assert_eq!(gone.status, StatusCode::BAD_GATEWAY);
     }
 }
+
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    /// A path the router matched but could not decode (e.g. not UTF-8).
+    fn from(rejection: axum::extract::rejection::PathRejection) -> ApiError {
+        ApiError::new(rejection.status(), rejection.body_text())
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    /// A query string that does not decode.
+    fn from(rejection: axum::extract::rejection::QueryRejection) -> ApiError {
+        ApiError::new(rejection.status(), rejection.body_text())
+    }
+}
+
+/// `Path`, with its rejection in the API's `{"message": …}` shape.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+/// `Query`, with its rejection in the API's `{"message": …}` shape.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
