@@ -934,22 +934,8 @@ fn counts_has_all_seven_states() {
 // Replays of real engine recordings
 
 /// The final `docker inspect` of every container left at the end of testdata/engine's run.
-const ENGINE_INSPECTS: [&str; 14] = [
-    include_str!("../../testdata/engine/inspect/always.json"),
-    include_str!("../../testdata/engine/inspect/crash.json"),
-    include_str!("../../testdata/engine/inspect/exit3.json"),
-    include_str!("../../testdata/engine/inspect/fresh.json"),
-    include_str!("../../testdata/engine/inspect/hc.json"),
-    include_str!("../../testdata/engine/inspect/hello.json"),
-    include_str!("../../testdata/engine/inspect/killme.json"),
-    include_str!("../../testdata/engine/inspect/oom.json"),
-    include_str!("../../testdata/engine/inspect/renamed2.json"),
-    include_str!("../../testdata/engine/inspect/sick.json"),
-    include_str!("../../testdata/engine/inspect/stopme.json"),
-    include_str!("../../testdata/engine/inspect/unless.json"),
-    include_str!("../../testdata/engine/inspect/w39352.json"),
-    include_str!("../../testdata/engine/inspect/web.json"),
-];
+#[path = "../../testdata/engine/inspect.rs"]
+mod recorded_inspect;
 
 fn parse_inspect(json: &str) -> ContainerInspect {
     // Saved either as the object or as `docker inspect`'s one-element array.
@@ -1008,8 +994,10 @@ fn millis_apart(a: Time, b: Time) -> i64 {
 
 #[test]
 fn replaying_the_recorded_engine_run_ends_in_the_engines_states() {
-    let inspects: Vec<ContainerInspect> =
-        ENGINE_INSPECTS.iter().map(|j| parse_inspect(j)).collect();
+    let inspects: Vec<ContainerInspect> = recorded_inspect::INSPECT
+        .iter()
+        .map(|(_, j)| parse_inspect(j))
+        .collect();
     let configs: HashMap<String, Container> = inspects
         .iter()
         .map(|i| (i.id.clone(), i.to_container()))

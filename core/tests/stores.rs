@@ -663,61 +663,9 @@ fn action_names_round_trip() {
 // ---- the JSON shapes, against a real engine ------------------------------------------------
 
 /// Inspect documents recorded from Docker 20.10 (`testdata/engine/inspect/`), by container name.
-const INSPECT: &[(&str, &str)] = &[
-    (
-        "always",
-        include_str!("../../testdata/engine/inspect/always.json"),
-    ),
-    (
-        "crash",
-        include_str!("../../testdata/engine/inspect/crash.json"),
-    ),
-    (
-        "exit3",
-        include_str!("../../testdata/engine/inspect/exit3.json"),
-    ),
-    (
-        "fresh",
-        include_str!("../../testdata/engine/inspect/fresh.json"),
-    ),
-    ("hc", include_str!("../../testdata/engine/inspect/hc.json")),
-    (
-        "hello",
-        include_str!("../../testdata/engine/inspect/hello.json"),
-    ),
-    (
-        "killme",
-        include_str!("../../testdata/engine/inspect/killme.json"),
-    ),
-    (
-        "oom",
-        include_str!("../../testdata/engine/inspect/oom.json"),
-    ),
-    (
-        "renamed2",
-        include_str!("../../testdata/engine/inspect/renamed2.json"),
-    ),
-    (
-        "sick",
-        include_str!("../../testdata/engine/inspect/sick.json"),
-    ),
-    (
-        "stopme",
-        include_str!("../../testdata/engine/inspect/stopme.json"),
-    ),
-    (
-        "unless",
-        include_str!("../../testdata/engine/inspect/unless.json"),
-    ),
-    (
-        "w39352",
-        include_str!("../../testdata/engine/inspect/w39352.json"),
-    ),
-    (
-        "web",
-        include_str!("../../testdata/engine/inspect/web.json"),
-    ),
-];
+#[path = "../../testdata/engine/inspect.rs"]
+mod recorded_inspect;
+use recorded_inspect::INSPECT;
 
 /// `config.v2.json` and `hostconfig.json` from the engine's data root, by container name.
 const DISK: &[(&str, &str, &str)] = &[

@@ -39,61 +39,9 @@ const SEQUENCES: &[(&str, &str)] = &[
 /// The real engine's recordings the sequences refer to (testdata/engine).
 const ERRORS: &str = include_str!("../../testdata/engine/errors.json");
 const WAITS: &str = include_str!("../../testdata/engine/waits.json");
-const INSPECT: &[(&str, &str)] = &[
-    (
-        "always",
-        include_str!("../../testdata/engine/inspect/always.json"),
-    ),
-    (
-        "crash",
-        include_str!("../../testdata/engine/inspect/crash.json"),
-    ),
-    (
-        "exit3",
-        include_str!("../../testdata/engine/inspect/exit3.json"),
-    ),
-    (
-        "fresh",
-        include_str!("../../testdata/engine/inspect/fresh.json"),
-    ),
-    ("hc", include_str!("../../testdata/engine/inspect/hc.json")),
-    (
-        "hello",
-        include_str!("../../testdata/engine/inspect/hello.json"),
-    ),
-    (
-        "killme",
-        include_str!("../../testdata/engine/inspect/killme.json"),
-    ),
-    (
-        "oom",
-        include_str!("../../testdata/engine/inspect/oom.json"),
-    ),
-    (
-        "renamed2",
-        include_str!("../../testdata/engine/inspect/renamed2.json"),
-    ),
-    (
-        "sick",
-        include_str!("../../testdata/engine/inspect/sick.json"),
-    ),
-    (
-        "stopme",
-        include_str!("../../testdata/engine/inspect/stopme.json"),
-    ),
-    (
-        "unless",
-        include_str!("../../testdata/engine/inspect/unless.json"),
-    ),
-    (
-        "w39352",
-        include_str!("../../testdata/engine/inspect/w39352.json"),
-    ),
-    (
-        "web",
-        include_str!("../../testdata/engine/inspect/web.json"),
-    ),
-];
+#[path = "../../testdata/engine/inspect.rs"]
+mod recorded_inspect;
+use recorded_inspect::INSPECT;
 /// Recordings named in the sequences without being compared field by field.
 const OTHER_RECORDINGS: &[&str] = &[
     "crash-poll.jsonl",
