@@ -378,3 +378,26 @@ pub async fn row_text(b: &Browser, id: &str) -> String {
     );
     b.js(&script).await.as_str().unwrap_or_default().to_owned()
 }
+
+/// `s` as a JavaScript string literal, for building scripts.
+pub fn js_str(s: &str) -> String {
+    Value::String(s.to_owned()).to_string()
+}
+
+/// Waits until the list row of the container `id` shows `needle` (or, with `present == false`,
+/// no longer does).
+pub async fn wait_row(b: &Browser, id: &str, needle: &str, present: bool) {
+    let script = format!(
+        "const r = document.querySelector({}); return !!r && r.innerText.includes({}) === {present};",
+        js_str(&row_selector(id)),
+        js_str(needle)
+    );
+    b.wait_js(
+        &script,
+        &format!(
+            "row {id} {} {needle:?}",
+            if present { "showing" } else { "not showing" }
+        ),
+    )
+    .await;
+}

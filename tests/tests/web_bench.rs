@@ -6,7 +6,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use berth_tests::browser::{artifacts_dir, row_selector, Browser, SimBerth};
+use berth_tests::browser::{artifacts_dir, js_str, row_selector, Browser, SimBerth};
 use hyper::Method;
 use serde_json::{json, Value};
 
@@ -15,10 +15,6 @@ fn unix_ms() -> f64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64() * 1000.0)
         .unwrap_or(0.0)
-}
-
-fn js_str(s: &str) -> String {
-    Value::String(s.to_owned()).to_string()
 }
 
 fn summary(mut v: Vec<f64>) -> Value {

@@ -3,7 +3,7 @@
 //! created; leaving removing; broken dead). Needs the built app (`cargo xtask build-web`).
 //! Screenshots of each page go to tests/artifacts/.
 
-use berth_tests::browser::{row_selector, row_text, Browser, SimBerth};
+use berth_tests::browser::{js_str, row_selector, row_text, wait_row, Browser, SimBerth};
 use hyper::Method;
 use serde_json::Value;
 
@@ -16,27 +16,6 @@ async fn open_dashboard(berth: &SimBerth, b: &Browser) {
     b.wait_js(
         "return document.querySelectorAll('tr.row').length >= 10;",
         "the demo fleet's rows",
-    )
-    .await;
-}
-
-fn js_str(s: &str) -> String {
-    Value::String(s.to_owned()).to_string()
-}
-
-/// Waits until the row of `id` contains `needle` (or, with `present == false`, does not).
-async fn wait_row(b: &Browser, id: &str, needle: &str, present: bool) {
-    let script = format!(
-        "const r = document.querySelector({}); return !!r && r.innerText.includes({}) === {present};",
-        js_str(&row_selector(id)),
-        js_str(needle)
-    );
-    b.wait_js(
-        &script,
-        &format!(
-            "row {id} {} {needle:?}",
-            if present { "showing" } else { "not showing" }
-        ),
     )
     .await;
 }

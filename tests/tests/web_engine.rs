@@ -3,24 +3,9 @@
 //! and a change made behind berth's back, with the engine's API, appears without a reload.
 //! Needs the built app (`cargo xtask build-web`) and Debian's docker.io (CI installs it).
 
-use berth_tests::browser::{row_selector, Browser, SimBerth};
+use berth_tests::browser::{js_str, row_selector, wait_row, Browser, SimBerth};
 use berth_tests::PrivateDaemon;
-use serde_json::{json, Value};
-
-fn js_str(s: &str) -> String {
-    Value::String(s.to_owned()).to_string()
-}
-
-/// Waits until the row of `id` shows `needle`.
-async fn wait_row(b: &Browser, id: &str, needle: &str) {
-    let script = format!(
-        "const r = document.querySelector({}); return !!r && r.innerText.includes({});",
-        js_str(&row_selector(id)),
-        js_str(needle)
-    );
-    b.wait_js(&script, &format!("row {id} showing {needle:?}"))
-        .await;
-}
+use serde_json::json;
 
 /// The engine's own `Status` for `id` right now (`GET /containers/json?all=1`).
 async fn engine_status(daemon: &PrivateDaemon, id: &str) -> String {
@@ -65,9 +50,9 @@ async fn the_dashboard_mirrors_a_real_engine_live() {
 
     // The texts the engine itself shows. "Up …" and "Exited (3) … ago" tick, so compare the
     // part before the duration and then the whole text as the engine renders it now.
-    wait_row(&b, &fresh, "Created").await;
-    wait_row(&b, &done, "Exited (3)").await;
-    wait_row(&b, &running, "Up ").await;
+    wait_row(&b, &fresh, "Created", true).await;
+    wait_row(&b, &done, "Exited (3)", true).await;
+    wait_row(&b, &running, "Up ", true).await;
     for id in [&running, &done, &fresh] {
         let before = engine_status(&daemon, id).await;
         let script = format!(
@@ -84,10 +69,10 @@ async fn the_dashboard_mirrors_a_real_engine_live() {
 
     // Changes made with the engine's own API, not through berth, appear without a reload.
     engine.op(&running, "pause").await;
-    wait_row(&b, &running, "(Paused)").await;
+    wait_row(&b, &running, "(Paused)", true).await;
     engine.op(&running, "unpause").await;
     engine.op(&running, "kill").await;
-    wait_row(&b, &running, "Exited (137)").await;
+    wait_row(&b, &running, "Exited (137)", true).await;
     b.screenshot("engine-list").await;
 
     // The detail page of the killed container shows the engine's exit code.
