@@ -961,6 +961,13 @@ impl Sim {
     /// the exit of its last run, without a `die` (there was no process).
     fn abandon_restart(&mut self, id: &str) {
         self.cancel_timers(id, TimerKind::RestartBackoff);
+        self.stop_with_last_exit(id);
+        self.complete_stops(id);
+    }
+
+    /// Stops a container that has no process (it was waiting for a restart) with the exit of
+    /// its last run, as the daemon does when that restart does not happen.
+    fn stop_with_last_exit(&mut self, id: &str) {
         let last = self
             .processes
             .get(id)
@@ -971,7 +978,6 @@ impl Sim {
             c.state.set_stopped(last, now);
         }
         self.save(id);
-        self.complete_stops(id);
     }
 
     /// Thaws a paused container: `unpause`, the health monitor and the program's clock resume.
@@ -1219,16 +1225,7 @@ impl Sim {
                     c.restart_manager().fire();
                 }
                 if self.container_start(id, false).is_err() {
-                    let last = self
-                        .processes
-                        .get(id)
-                        .map(|p| p.last_exit)
-                        .unwrap_or_default();
-                    let now = self.now;
-                    if let Some(c) = self.containers.get_mut(id) {
-                        c.state.set_stopped(last, now);
-                    }
-                    self.save(id);
+                    self.stop_with_last_exit(id);
                 }
             }
             TimerKind::StopTimeout => {

@@ -39,6 +39,11 @@ fn spec(name: &str, program: Program) -> CreateSpec {
         .program(program)
 }
 
+/// A process that exits with `code` after `after_ms` of running.
+fn exits_after(after_ms: i64, code: i64) -> Program {
+    Program::ExitsAfter { after_ms, code }
+}
+
 fn run(sim: &mut Sim, name: &str, program: Program) -> String {
     let id = sim.create(spec(name, program)).expect("create");
     assert_eq!(sim.start(&id), Ok(Outcome::Done));
@@ -181,15 +186,7 @@ fn create_makes_a_created_container_with_a_create_event() {
 #[test]
 fn start_runs_with_a_pid_and_the_engine_events() {
     let mut sim = new_sim();
-    let id = sim
-        .create(spec(
-            "hello",
-            Program::ExitsAfter {
-                after_ms: 20,
-                code: 0,
-            },
-        ))
-        .unwrap();
+    let id = sim.create(spec("hello", exits_after(20, 0))).unwrap();
     sim.advance_by(Duration::from_millis(300));
     assert_eq!(sim.start("hello"), Ok(Outcome::Done));
     let c = get(&sim, &id);
@@ -459,14 +456,7 @@ fn stop_of_stopped_or_created_is_not_modified() {
     let mut sim = new_sim();
     sim.create(spec("fresh", Program::RunsForever)).unwrap();
     assert_eq!(sim.stop("fresh", None), Ok(Outcome::NotModified));
-    run(
-        &mut sim,
-        "done",
-        Program::ExitsAfter {
-            after_ms: 1,
-            code: 0,
-        },
-    );
+    run(&mut sim, "done", exits_after(1, 0));
     sim.advance_by(Duration::from_secs(1));
     assert_eq!(sim.stop("done", Some(1)), Ok(Outcome::NotModified));
     assert_eq!(
@@ -698,16 +688,7 @@ fn kill_refusals_are_the_engines() {
 fn kill_of_a_restarting_container_cancels_the_restart_without_events() {
     let mut sim = new_sim();
     let id = sim
-        .create(
-            spec(
-                "rs",
-                Program::ExitsAfter {
-                    after_ms: 50,
-                    code: 1,
-                },
-            )
-            .restart(RestartPolicy::on_failure(0)),
-        )
+        .create(spec("rs", exits_after(50, 1)).restart(RestartPolicy::on_failure(0)))
         .unwrap();
     sim.start(&id).unwrap();
     sim.advance_to(at_ms(50));
@@ -730,16 +711,7 @@ fn kill_of_a_restarting_container_cancels_the_restart_without_events() {
 fn crash_loop_backs_off_100_200_400_ms_then_exits_with_restart_count_3() {
     let mut sim = new_sim();
     let id = sim
-        .create(
-            spec(
-                "crashy",
-                Program::ExitsAfter {
-                    after_ms: 2_000,
-                    code: 1,
-                },
-            )
-            .restart(RestartPolicy::on_failure(3)),
-        )
+        .create(spec("crashy", exits_after(2_000, 1)).restart(RestartPolicy::on_failure(3)))
         .unwrap();
     sim.start(&id).unwrap();
     let mut run_started = at_ms(0);
@@ -799,16 +771,7 @@ fn crash_loop_backs_off_100_200_400_ms_then_exits_with_restart_count_3() {
 fn crash_loop_events_equal_the_engines() {
     let mut sim = new_sim();
     let id = sim
-        .create(
-            spec(
-                "crash",
-                Program::ExitsAfter {
-                    after_ms: 30,
-                    code: 7,
-                },
-            )
-            .restart(RestartPolicy::on_failure(2)),
-        )
+        .create(spec("crash", exits_after(30, 7)).restart(RestartPolicy::on_failure(2)))
         .unwrap();
     sim.start(&id).unwrap();
     sim.advance_by(Duration::from_secs(5));
@@ -825,16 +788,7 @@ fn crash_loop_events_equal_the_engines() {
 fn stop_of_a_restarting_container_sends_only_stop() {
     let mut sim = new_sim();
     let id = sim
-        .create(
-            spec(
-                "always",
-                Program::ExitsAfter {
-                    after_ms: 25,
-                    code: 1,
-                },
-            )
-            .restart(RestartPolicy::always()),
-        )
+        .create(spec("always", exits_after(25, 1)).restart(RestartPolicy::always()))
         .unwrap();
     sim.start(&id).unwrap();
     // Four runs: exits at 25, 150, 375, 800 ms (backoff 100, 200, 400); the fourth backoff
@@ -905,14 +859,7 @@ fn manual_restart_waits_for_the_timeout_then_starts_without_counting() {
 #[test]
 fn restart_of_stopped_and_restarting_containers() {
     let mut sim = new_sim();
-    let ex = run(
-        &mut sim,
-        "ex",
-        Program::ExitsAfter {
-            after_ms: 10,
-            code: 0,
-        },
-    );
+    let ex = run(&mut sim, "ex", exits_after(10, 0));
     sim.advance_by(Duration::from_secs(1));
     sim.drain_events();
     sim.restart("ex", None).unwrap();
@@ -922,16 +869,7 @@ fn restart_of_stopped_and_restarting_containers() {
     );
 
     let rs = sim
-        .create(
-            spec(
-                "rs2",
-                Program::ExitsAfter {
-                    after_ms: 10,
-                    code: 2,
-                },
-            )
-            .restart(RestartPolicy::always()),
-        )
+        .create(spec("rs2", exits_after(10, 2)).restart(RestartPolicy::always()))
         .unwrap();
     sim.start(&rs).unwrap();
     sim.advance_by(Duration::from_millis(500));
@@ -1086,16 +1024,7 @@ fn pause_and_unpause() {
 fn pause_of_a_restarting_container_is_refused() {
     let mut sim = new_sim();
     let id = sim
-        .create(
-            spec(
-                "rs",
-                Program::ExitsAfter {
-                    after_ms: 10,
-                    code: 1,
-                },
-            )
-            .restart(RestartPolicy::always()),
-        )
+        .create(spec("rs", exits_after(10, 1)).restart(RestartPolicy::always()))
         .unwrap();
     sim.start(&id).unwrap();
     sim.advance_to(at_ms(10));
@@ -1113,14 +1042,7 @@ fn pause_of_a_restarting_container_is_refused() {
 #[test]
 fn a_paused_program_does_not_exit_until_thawed() {
     let mut sim = new_sim();
-    let id = run(
-        &mut sim,
-        "job",
-        Program::ExitsAfter {
-            after_ms: 10_000,
-            code: 4,
-        },
-    );
+    let id = run(&mut sim, "job", exits_after(10_000, 4));
     sim.advance_to(at_ms(4_000));
     sim.pause(&id).unwrap();
     sim.advance_to(at_ms(60_000));
@@ -1406,14 +1328,7 @@ fn remove_refusals_and_force() {
 #[test]
 fn remove_of_stopped_restarting_and_removing_containers() {
     let mut sim = new_sim();
-    let stopped = run(
-        &mut sim,
-        "stopped2",
-        Program::ExitsAfter {
-            after_ms: 30,
-            code: 0,
-        },
-    );
+    let stopped = run(&mut sim, "stopped2", exits_after(30, 0));
     sim.advance_by(Duration::from_secs(3));
     sim.remove("stopped2", false).unwrap();
     assert_eq!(
@@ -1422,16 +1337,7 @@ fn remove_of_stopped_restarting_and_removing_containers() {
     );
 
     let rs = sim
-        .create(
-            spec(
-                "rs3",
-                Program::ExitsAfter {
-                    after_ms: 10,
-                    code: 3,
-                },
-            )
-            .restart(RestartPolicy::always()),
-        )
+        .create(spec("rs3", exits_after(10, 3)).restart(RestartPolicy::always()))
         .unwrap();
     sim.start(&rs).unwrap();
     sim.advance_by(Duration::from_millis(50));
@@ -1470,14 +1376,7 @@ fn remove_of_stopped_restarting_and_removing_containers() {
 #[test]
 fn failed_removal_leaves_a_dead_container_that_can_be_removed() {
     let mut sim = new_sim();
-    let id = run(
-        &mut sim,
-        "broken",
-        Program::ExitsAfter {
-            after_ms: 10,
-            code: 0,
-        },
-    );
+    let id = run(&mut sim, "broken", exits_after(10, 0));
     sim.advance_by(Duration::from_secs(1));
     let mut removed = sim.wait("broken", WaitCondition::Removed).unwrap();
     sim.fail_removal("broken", "driver failed: device or resource busy")
@@ -1508,13 +1407,7 @@ fn auto_remove_destroys_after_the_exit() {
     let id = sim
         .create(CreateSpec {
             auto_remove: true,
-            ..spec(
-                "once",
-                Program::ExitsAfter {
-                    after_ms: 100,
-                    code: 0,
-                },
-            )
+            ..spec("once", exits_after(100, 0))
         })
         .unwrap();
     sim.start(&id).unwrap();
@@ -1765,14 +1658,7 @@ fn references_resolve_by_id_name_and_unique_prefix() {
 fn wait_conditions_resolve_as_the_engines() {
     let mut sim = new_sim();
     // not-running on an exited container: at once, with its exit code.
-    run(
-        &mut sim,
-        "crash",
-        Program::ExitsAfter {
-            after_ms: 10,
-            code: 7,
-        },
-    );
+    run(&mut sim, "crash", exits_after(10, 7));
     sim.advance_by(Duration::from_secs(1));
     let mut w = sim.wait("crash", WaitCondition::NotRunning).unwrap();
     assert!(w.is_ready());
@@ -1787,14 +1673,7 @@ fn wait_conditions_resolve_as_the_engines() {
     sim.advance_by(Duration::from_secs(2));
     assert_eq!(poll(&mut next), None);
     // next-exit on a running container that exits 3.
-    let exit3 = run(
-        &mut sim,
-        "exit3",
-        Program::ExitsAfter {
-            after_ms: 2_000,
-            code: 3,
-        },
-    );
+    let exit3 = run(&mut sim, "exit3", exits_after(2_000, 3));
     let mut next = sim.wait("exit3", WaitCondition::NextExit).unwrap();
     sim.advance_by(Duration::from_millis(1_999));
     assert_eq!(poll(&mut next), None);
@@ -1828,16 +1707,7 @@ fn wait_conditions_resolve_as_the_engines() {
 fn not_running_waiter_is_woken_by_a_policy_restart_with_the_runs_exit_code() {
     let mut sim = new_sim();
     let id = sim
-        .create(
-            spec(
-                "w39352",
-                Program::ExitsAfter {
-                    after_ms: 1_000,
-                    code: 5,
-                },
-            )
-            .restart(RestartPolicy::on_failure(1)),
-        )
+        .create(spec("w39352", exits_after(1_000, 5)).restart(RestartPolicy::on_failure(1)))
         .unwrap();
     sim.start(&id).unwrap();
     let mut w = sim.wait(&id, WaitCondition::NotRunning).unwrap();
@@ -1858,30 +1728,9 @@ fn not_running_waiter_is_woken_by_a_policy_restart_with_the_runs_exit_code() {
 #[test]
 fn timers_fire_in_order_each_at_its_own_time() {
     let mut sim = new_sim();
-    run(
-        &mut sim,
-        "ca",
-        Program::ExitsAfter {
-            after_ms: 300,
-            code: 3,
-        },
-    );
-    run(
-        &mut sim,
-        "cb",
-        Program::ExitsAfter {
-            after_ms: 100,
-            code: 1,
-        },
-    );
-    run(
-        &mut sim,
-        "cc",
-        Program::ExitsAfter {
-            after_ms: 200,
-            code: 2,
-        },
-    );
+    run(&mut sim, "ca", exits_after(300, 3));
+    run(&mut sim, "cb", exits_after(100, 1));
+    run(&mut sim, "cc", exits_after(200, 2));
     sim.drain_events();
     assert_eq!(sim.next_deadline(), Some(at_ms(100)));
     sim.advance_to(at_ms(1_000));
@@ -1910,16 +1759,7 @@ fn timers_fire_in_order_each_at_its_own_time() {
 fn advance_to_next_deadline_steps_one_deadline_at_a_time() {
     let mut sim = new_sim();
     let id = sim
-        .create(
-            spec(
-                "crashy",
-                Program::ExitsAfter {
-                    after_ms: 2_000,
-                    code: 1,
-                },
-            )
-            .restart(RestartPolicy::on_failure(1)),
-        )
+        .create(spec("crashy", exits_after(2_000, 1)).restart(RestartPolicy::on_failure(1)))
         .unwrap();
     sim.start(&id).unwrap();
     assert_eq!(sim.advance_to_next_deadline(), Some(at_ms(2_000)));
@@ -1980,14 +1820,7 @@ fn refusals_match_the_recorded_engine() {
     let web = run(&mut sim, "web", Program::RunsForever);
     sim.pause(&web).unwrap();
     ours.insert("web".into(), web);
-    let hello = run(
-        &mut sim,
-        "hello",
-        Program::ExitsAfter {
-            after_ms: 10,
-            code: 0,
-        },
-    );
+    let hello = run(&mut sim, "hello", exits_after(10, 0));
     ours.insert("hello".into(), hello);
     for name in ["fresh", "hc"] {
         ours.insert(
@@ -2084,15 +1917,7 @@ fn refusals_match_the_recorded_engine() {
 #[test]
 fn relaunch_starts_a_container_that_gave_up_but_not_one_stopped_by_hand() {
     let mut sim = new_sim();
-    let id = sim
-        .create(spec(
-            "job",
-            Program::ExitsAfter {
-                after_ms: 1_000,
-                code: 0,
-            },
-        ))
-        .unwrap();
+    let id = sim.create(spec("job", exits_after(1_000, 0))).unwrap();
     sim.relaunch_after(&id, Some(Duration::from_secs(5)))
         .unwrap();
     sim.start(&id).unwrap();
@@ -2123,14 +1948,7 @@ fn relaunch_starts_a_container_that_gave_up_but_not_one_stopped_by_hand() {
 fn a_zero_start_time_starts_the_clock_at_the_epoch() {
     let mut sim = Sim::new(Time::ZERO, 1);
     assert_eq!(sim.now(), Time::from_unix_nanos(0));
-    let id = run(
-        &mut sim,
-        "early",
-        Program::ExitsAfter {
-            after_ms: 5,
-            code: 0,
-        },
-    );
+    let id = run(&mut sim, "early", exits_after(5, 0));
     sim.advance_by(Duration::from_secs(1));
     assert_eq!(
         get(&sim, &id).state.finished_at,
@@ -2138,13 +1956,7 @@ fn a_zero_start_time_starts_the_clock_at_the_epoch() {
     );
     assert_eq!(
         sim.behaviour("early"),
-        Some((
-            Program::ExitsAfter {
-                after_ms: 5,
-                code: 0
-            },
-            Probe::Passes
-        ))
+        Some((exits_after(5, 0), Probe::Passes))
     );
 }
 
@@ -2156,10 +1968,7 @@ fn script(seed: u64) -> (Vec<Event>, Vec<Container>) {
         .create(
             CreateSpec::new(BUSYBOX, &["sh", "-c", "exit 1"])
                 .restart(RestartPolicy::on_failure(3))
-                .program(Program::ExitsAfter {
-                    after_ms: 500,
-                    code: 1,
-                }),
+                .program(exits_after(500, 1)),
         )
         .unwrap();
     sim.start(&crashy).unwrap();

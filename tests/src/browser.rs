@@ -264,6 +264,19 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
+    /// Runs `script`, which returns an array of strings, and gives them back (other items are
+    /// left out).
+    pub async fn js_strings(&self, script: &str) -> Vec<String> {
+        let v = self.js(script).await;
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The page's visible text.
     pub async fn body_text(&self) -> String {
         self.js("return document.body.innerText;")

@@ -31,16 +31,8 @@ async fn filter(b: &Browser, text: &str) {
 }
 
 async fn shown_names(b: &Browser) -> Vec<String> {
-    let v = b
-        .js("return [...document.querySelectorAll('tr.row')].map(r => r.dataset.name);")
-        .await;
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+    b.js_strings("return [...document.querySelectorAll('tr.row')].map(r => r.dataset.name);")
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,28 +77,40 @@ async fn the_list_shows_the_fleet_follows_changes_and_filters() {
         "only exited rows",
     )
     .await;
-    let (_, engine_list) = berth
-        .api(
-            Method::GET,
-            "/api/containers?all=1&filters=%7B%22status%22%3A%5B%22exited%22%5D%7D",
-        )
-        .await;
-    let mut expected: Vec<String> = engine_list
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|c| {
-                    c["Names"][0]
-                        .as_str()
-                        .map(|n| n.trim_start_matches('/').to_owned())
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut names = shown_names(&b).await;
-    names.sort();
-    expected.sort();
-    assert_eq!(names, expected);
+    // The demo's crash loop moves `crashy` in and out of `exited` every few seconds, so the page
+    // and the API are each read afresh until they agree (they must, within the page timeout).
+    let deadline = std::time::Instant::now() + berth_tests::browser::PAGE_TIMEOUT;
+    loop {
+        let (_, engine_list) = berth
+            .api(
+                Method::GET,
+                "/api/containers?all=1&filters=%7B%22status%22%3A%5B%22exited%22%5D%7D",
+            )
+            .await;
+        let mut expected: Vec<String> = engine_list
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| {
+                        c["Names"][0]
+                            .as_str()
+                            .map(|n| n.trim_start_matches('/').to_owned())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut names = shown_names(&b).await;
+        names.sort();
+        expected.sort();
+        if names == expected {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the page shows {names:?} for status=exited; berth's API says {expected:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     b.screenshot("list-filtered").await;
 
     filter(&b, "nginx").await;

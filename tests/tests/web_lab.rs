@@ -91,16 +91,8 @@ async fn pick_lesson(b: &Browser, id: &str) {
 
 /// The URLs the page requested so far (resource timing), to prove the lab asks no API.
 async fn requested(b: &Browser) -> Vec<String> {
-    let v = b
-        .js("return performance.getEntriesByType('resource').map(e => e.name);")
-        .await;
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+    b.js_strings("return performance.getEntriesByType('resource').map(e => e.name);")
+        .await
 }
 
 /// Runs the restarting lesson through the page, checking every step.
