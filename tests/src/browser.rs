@@ -33,11 +33,41 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// Debian's Chromium.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// Debian's chromedriver (package chromium-driver).
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Where the built web app is: `BERTH_WEB_DIST`, else `dist/` at the workspace root.
+fn web_dist_dir() -> PathBuf {
+    std::env::var_os("BERTH_WEB_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("dist"))
+}
+
+/// What is missing of Chromium and its driver (empty when nothing).
+pub(crate) fn chromium_missing() -> Vec<String> {
+    [CHROMIUM, CHROMEDRIVER]
+        .into_iter()
+        .filter(|bin| !Path::new(bin).is_file())
+        .map(|bin| format!("{bin} (apt-get install chromium chromium-driver)"))
+        .collect()
+}
+
+/// The web build, when it is missing.
+pub(crate) fn web_dist_missing() -> Option<String> {
+    let dist = web_dist_dir();
+    (!dist.join("index.html").is_file()).then(|| {
+        format!(
+            "built web app in {} (cargo xtask build-web, or BERTH_WEB_DIST)",
+            dist.display()
+        )
+    })
+}
+
 /// The built web app, or a panic that says how to build it.
 pub fn web_dist() -> PathBuf {
-    let dist = std::env::var_os("BERTH_WEB_DIST")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("dist"));
+    let dist = web_dist_dir();
     if !dist.join("index.html").is_file() {
         panic!(
             "the web app is not built: no index.html in {}. Build it with `cargo xtask build-web` \
@@ -217,13 +247,14 @@ impl Browser {
     /// Starts chromedriver on a free port and a headless Chromium with a fresh profile and a
     /// `width`×`height` window.
     pub async fn start(width: u32, height: u32) -> Browser {
+        crate::require_none(&chromium_missing(), crate::Need::Browser);
         let port = free_port();
-        let mut driver = Command::new("/usr/bin/chromedriver")
+        let mut driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start /usr/bin/chromedriver: {e}"));
+            .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"));
         wait_for_port(port, &mut driver, "chromedriver");
         let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
         let args = vec![
@@ -242,7 +273,7 @@ impl Browser {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".to_owned(),
-            json!({ "binary": "/usr/bin/chromium", "args": args }),
+            json!({ "binary": CHROMIUM, "args": args }),
         );
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(caps)

@@ -1,11 +1,15 @@
 //! End-to-end test support: a private Docker daemon ([`PrivateDaemon`], per
-//! `/work/shared/ENGINE.md`), the `berth` binary run against it ([`Berth`]), raw HTTP clients
+//! `docs/ENGINE.md`), the `berth` binary run against it ([`Berth`]), raw HTTP clients
 //! for both ([`EngineApi`], [`BerthApi`]), and the comparison of berth's view with the engine's
 //! own ([`compare_views`]).
 //!
-//! Safety rules (ENGINE.md): the daemon lives in a temp dir with `--bridge=none
+//! Safety rules (docs/ENGINE.md): the daemon lives in a temp dir with `--bridge=none
 //! --iptables=false --ip6tables=false`, every container gets `NetworkMode: none`, the daemon is
 //! stopped by its pidfile only, and `/var/run/docker.sock` is never touched.
+//!
+//! A test that needs what a machine may lack (root and dockerd, Chromium) starts with
+//! [`skip_unless`]: a plain `cargo test` then says what it skipped and how to run it, and
+//! `cargo xtask test`, which sets [`REQUIRE_ENV`], fails instead.
 
 pub mod browser;
 
@@ -43,26 +47,128 @@ fn which(tool: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// `dockerd`, or a panic that says how to install it: these tests never skip silently.
-pub fn require_dockerd() -> PathBuf {
-    match which("dockerd") {
-        Some(p) => p,
-        None => panic!(
-            "dockerd is not installed: the engine tests need a real Docker daemon \
-             (apt-get install docker.io busybox-static; see /work/shared/ENGINE.md). \
-             They fail rather than skip."
-        ),
+/// Set (to anything) by `cargo xtask test`, and so in CI: an end-to-end test that this machine
+/// cannot run then fails instead of skipping, because a test skipped in CI is a defect.
+pub const REQUIRE_ENV: &str = "BERTH_REQUIRE_ENGINE";
+
+/// What an end-to-end test needs of the machine besides Rust (docs/ENGINE.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// A private dockerd: root, Debian's docker.io and busybox-static.
+    Engine,
+    /// Headless Chromium, its driver, and the built web app.
+    Browser,
+}
+
+impl Need {
+    /// What this machine lacks of it (empty when nothing).
+    pub fn missing(self) -> Vec<String> {
+        match self {
+            Need::Engine => {
+                let mut lacks = Vec::new();
+                if which("dockerd").is_none() {
+                    lacks.push("dockerd (apt-get install docker.io)".to_owned());
+                }
+                if which("busybox").is_none() {
+                    lacks.push("busybox (apt-get install busybox-static)".to_owned());
+                }
+                if !is_root() {
+                    lacks.push("root (dockerd runs as root)".to_owned());
+                }
+                lacks
+            }
+            Need::Browser => {
+                let mut lacks = browser::chromium_missing();
+                lacks.extend(browser::web_dist_missing());
+                lacks
+            }
+        }
     }
 }
 
-fn require_busybox() -> PathBuf {
-    match which("busybox") {
-        Some(p) => p,
-        None => panic!(
-            "busybox is not installed: the engine tests import a static busybox as their image \
-             (apt-get install busybox-static)"
-        ),
+/// Whether this process runs as root (its effective uid, from `/proc`).
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|ids| ids.split_whitespace().nth(1).map(|euid| euid == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// Where a test that cannot run here is sent.
+const HOW: &str = "The engine tests need root, docker.io and busybox-static, the browser tests \
+                   Chromium, chromium-driver and the built web app: see docs/ENGINE.md.";
+
+/// What a test that cannot run here does: `Ok(None)` runs it (nothing `lacks`), `Ok(Some(line))`
+/// skips it with that line, `Err(message)` fails it (when `required`).
+fn verdict(test: &str, lacks: &[String], required: bool) -> Result<Option<String>, String> {
+    if lacks.is_empty() {
+        return Ok(None);
     }
+    let lacks = lacks.join(", no ");
+    if required {
+        return Err(format!(
+            "{test}: this machine has no {lacks}. {REQUIRE_ENV} is set (`cargo xtask test` sets \
+             it), so the test fails rather than skips. {HOW}"
+        ));
+    }
+    Ok(Some(format!(
+        "SKIPPED {test}: this machine has no {lacks}. Run it with `cargo xtask test` on a \
+         machine set up as docs/ENGINE.md says."
+    )))
+}
+
+/// Whether the running test must be skipped because this machine lacks one of `needs`. When it
+/// does and [`REQUIRE_ENV`] is unset, says so on stderr (past the test harness's capture, so
+/// `cargo test` shows it) and returns `true`; with [`REQUIRE_ENV`] set, panics. The first line
+/// of such a test: `if skip_unless(&[Need::Engine]) { return; }`. The test is named by its
+/// thread, which the harness names after it.
+pub fn skip_unless(needs: &[Need]) -> bool {
+    let lacks: Vec<String> = needs.iter().flat_map(|n| n.missing()).collect();
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("this test");
+    match verdict(test, &lacks, std::env::var_os(REQUIRE_ENV).is_some()) {
+        Ok(None) => false,
+        Ok(Some(line)) => {
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr().lock(), "{line}");
+            true
+        }
+        Err(message) => panic!("{message}"),
+    }
+}
+
+/// Panics, saying what is missing and where the way to run it is written, unless this machine
+/// has `need`. For the harness's constructors, which cannot skip: a test that may skip calls
+/// [`skip_unless`] before them.
+pub fn require(need: Need) {
+    require_none(&need.missing(), need);
+}
+
+/// [`require`] for a part of `need`, whose `lacks` are already known.
+pub(crate) fn require_none(lacks: &[String], need: Need) {
+    if !lacks.is_empty() {
+        panic!(
+            "this machine has no {}, which this test needs. {HOW} A test that skips without \
+             them starts with `if skip_unless(&[Need::{need:?}]) {{ return; }}`.",
+            lacks.join(", no ")
+        );
+    }
+}
+
+/// `dockerd`, or a panic that says what is missing (see [`require`]).
+pub fn require_dockerd() -> PathBuf {
+    require(Need::Engine);
+    which("dockerd").unwrap_or_else(|| PathBuf::from("dockerd"))
+}
+
+fn require_busybox() -> PathBuf {
+    require(Need::Engine);
+    which("busybox").unwrap_or_else(|| PathBuf::from("busybox"))
 }
 
 /// A private Docker daemon in a temp dir, killed (by its pidfile) on drop.
@@ -959,5 +1065,34 @@ pub async fn wait_engine_status(
             );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::verdict;
+
+    #[test]
+    fn a_test_runs_when_nothing_is_missing() {
+        assert_eq!(verdict("t", &[], true), Ok(None));
+        assert_eq!(verdict("t", &[], false), Ok(None));
+    }
+
+    #[test]
+    fn a_test_skips_with_how_to_run_it_unless_required() {
+        let lacks = ["dockerd".to_owned(), "root".to_owned()];
+        let line = verdict("t", &lacks, false)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        assert!(line.starts_with("SKIPPED t: this machine has no dockerd, no root."));
+        assert!(line.contains("`cargo xtask test`") && line.contains("docs/ENGINE.md"));
+    }
+
+    #[test]
+    fn a_required_test_fails_instead_of_skipping() {
+        let message = verdict("t", &["dockerd".to_owned()], true).unwrap_err();
+        assert!(message.contains("BERTH_REQUIRE_ENGINE is set"));
+        assert!(message.contains("docs/ENGINE.md"));
     }
 }

@@ -7,7 +7,10 @@
 //!
 //! One daemon and one berth for the whole file: the steps run in order in one test.
 
-use berth_tests::{assert_mirrors, wait_engine_status, Berth, EngineApi, PrivateDaemon, TRANSIENT};
+use berth_tests::{
+    assert_mirrors, skip_unless, wait_engine_status, Berth, EngineApi, Need, PrivateDaemon,
+    TRANSIENT,
+};
 use std::collections::BTreeMap;
 
 use hyper::Method;
@@ -119,6 +122,9 @@ async fn dir_view_matches_files(root: &std::path::Path) -> BTreeMap<String, Valu
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn berth_mirrors_a_real_engine() {
+    if skip_unless(&[Need::Engine]) {
+        return;
+    }
     let mut daemon = PrivateDaemon::start_with(true);
     let engine = daemon.api();
     let host = daemon.host();

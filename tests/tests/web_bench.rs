@@ -7,6 +7,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use berth_tests::browser::{artifacts_dir, js_str, row_selector, Browser, SimBerth};
+use berth_tests::{skip_unless, Need};
 use hyper::Method;
 use serde_json::{json, Value};
 
@@ -38,6 +39,9 @@ fn results(text: &str) -> Vec<(String, f64)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn measure_update_latency_and_5000_containers() {
+    if skip_unless(&[Need::Browser]) {
+        return;
+    }
     let berth = SimBerth::start();
     let b = Browser::start(1280, 800).await;
     b.client

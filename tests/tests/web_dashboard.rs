@@ -4,6 +4,7 @@
 //! Screenshots of each page go to tests/artifacts/.
 
 use berth_tests::browser::{js_str, row_selector, row_text, wait_row, Browser, SimBerth};
+use berth_tests::{skip_unless, Need};
 use hyper::Method;
 use serde_json::Value;
 
@@ -37,6 +38,9 @@ async fn shown_names(b: &Browser) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_list_shows_the_fleet_follows_changes_and_filters() {
+    if skip_unless(&[Need::Browser]) {
+        return;
+    }
     let mut berth = SimBerth::start();
     let b = Browser::start(1280, 800).await;
     open_dashboard(&berth, &b).await;
@@ -180,6 +184,9 @@ async fn the_list_shows_the_fleet_follows_changes_and_filters() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_container_page_explains_acts_and_waits() {
+    if skip_unless(&[Need::Browser]) {
+        return;
+    }
     let berth = SimBerth::start();
     let b = Browser::start(1280, 900).await;
     open_dashboard(&berth, &b).await;
@@ -330,6 +337,9 @@ async fn the_container_page_explains_acts_and_waits() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_history_scrubber_replays_older_states() {
+    if skip_unless(&[Need::Browser]) {
+        return;
+    }
     let berth = SimBerth::start();
     let b = Browser::start(1280, 800).await;
     open_dashboard(&berth, &b).await;
@@ -399,6 +409,9 @@ async fn the_history_scrubber_replays_older_states() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_lab_route_needs_no_api() {
+    if skip_unless(&[Need::Browser]) {
+        return;
+    }
     let berth = SimBerth::start();
     let b = Browser::start(1280, 800).await;
     b.client
@@ -426,6 +439,9 @@ async fn the_lab_route_needs_no_api() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_mode_offers_no_actions() {
+    if skip_unless(&[Need::Browser]) {
+        return;
+    }
     let berth = SimBerth::start_with(&["--read-only"]);
     let b = Browser::start(1280, 800).await;
     open_dashboard(&berth, &b).await;
@@ -447,6 +463,9 @@ async fn read_only_mode_offers_no_actions() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn actions_on_a_selection() {
+    if skip_unless(&[Need::Browser]) {
+        return;
+    }
     let berth = SimBerth::start();
     let b = Browser::start(1280, 800).await;
     open_dashboard(&berth, &b).await;

@@ -3,9 +3,42 @@
 //! and a change made behind berth's back, with the engine's API, appears without a reload.
 //! Needs the built app (`cargo xtask build-web`) and Debian's docker.io (CI installs it).
 
+use berth_core::api::InspectState;
+use berth_core::state::State;
+use berth_core::time::Time;
 use berth_tests::browser::{js_str, row_selector, wait_row, Browser, SimBerth};
 use berth_tests::PrivateDaemon;
 use serde_json::json;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The browser re-renders the ticking texts once a second (`web/src/connection.rs`), so a row
+/// may show the text of up to this long ago.
+const TICK_MS: i64 = 1_000;
+
+fn now_ms() -> i64 {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_else(|e| panic!("clock before 1970: {e}"));
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Every `docker ps` status the core renders for the engine's inspected `State` at some moment
+/// of `[from_ms, to_ms]` (Unix ms), one per 100 ms; the texts change at whole seconds at most.
+fn statuses_between(state: &serde_json::Value, from_ms: i64, to_ms: i64) -> Vec<String> {
+    let inspected: InspectState = serde_json::from_value(state.clone())
+        .unwrap_or_else(|e| panic!("the engine's State does not parse: {e}: {state}"));
+    let state = State::from(&inspected);
+    let mut texts: Vec<String> = Vec::new();
+    let mut t = from_ms;
+    while t <= to_ms + 100 {
+        let text = state.status_string(Time::from_unix_millis(t.min(to_ms)));
+        if !texts.contains(&text) {
+            texts.push(text);
+        }
+        t += 100;
+    }
+    texts
+}
 
 /// The engine's own `Status` for `id` right now (`GET /containers/json?all=1`).
 async fn engine_status(daemon: &PrivateDaemon, id: &str) -> String {
@@ -19,6 +52,9 @@ async fn engine_status(daemon: &PrivateDaemon, id: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_mirrors_a_real_engine_live() {
+    if berth_tests::skip_unless(&[berth_tests::Need::Engine, berth_tests::Need::Browser]) {
+        return;
+    }
     let daemon = PrivateDaemon::start();
     let engine = daemon.api();
     let running = engine
@@ -54,6 +90,7 @@ async fn the_dashboard_mirrors_a_real_engine_live() {
     wait_row(&b, &done, "Exited (3)", true).await;
     wait_row(&b, &running, "Up ", true).await;
     for id in [&running, &done, &fresh] {
+        let asked = now_ms();
         let before = engine_status(&daemon, id).await;
         let script = format!(
             "const r = document.querySelector({}); return r ? r.innerText : '';",
@@ -61,9 +98,20 @@ async fn the_dashboard_mirrors_a_real_engine_live() {
         );
         let shown = b.js(&script).await.as_str().unwrap_or_default().to_owned();
         let after = engine_status(&daemon, id).await;
+        let answered = now_ms();
+        // The row was rendered at the last tick, up to a second before it was read: accept the
+        // engine's text at any moment from then to now, as the core renders it from the
+        // engine's own State, and check that the core renders it as the engine does.
+        let state = &engine.inspect(id).await["State"];
+        let texts = statuses_between(state, asked - TICK_MS - 100, answered);
         assert!(
-            shown.contains(&before) || shown.contains(&after),
-            "row of {id} shows {shown:?}; the engine said {before:?} then {after:?}"
+            texts.contains(&before) && texts.contains(&after),
+            "the core renders {texts:?} for {state}; the engine said {before:?} then {after:?}"
+        );
+        assert!(
+            texts.iter().any(|t| shown.contains(t.as_str())),
+            "row of {id} shows {shown:?}; the engine said {before:?} then {after:?}, \
+             and over the last tick {texts:?}"
         );
     }
 

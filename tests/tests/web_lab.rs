@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use berth_tests::browser::{free_port, web_dist, Browser, SimBerth};
+use berth_tests::{skip_unless, Need};
 use serde_json::Value;
 
 /// The "Why is my container restarting?" lesson: after each step, the container the step is
@@ -177,6 +178,9 @@ async fn run_restarting_lesson(b: &Browser, shots: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lesson_runs_to_the_end_on_berth_without_calling_the_api() {
+    if skip_unless(&[Need::Browser]) {
+        return;
+    }
     let berth = SimBerth::start();
     let b = Browser::start(1280, 800).await;
     b.client
@@ -368,6 +372,9 @@ impl Drop for StaticServer {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_lab_works_from_static_files_alone() {
+    if skip_unless(&[Need::Browser]) {
+        return;
+    }
     let server = StaticServer::start();
     let b = Browser::start(1280, 800).await;
     b.client

@@ -306,9 +306,12 @@ fn test(root: &Path) -> Result<()> {
         (
             "cargo test",
             Box::new(|| {
+                // BERTH_REQUIRE_ENGINE: a test that finds no root, dockerd or Chromium fails
+                // here instead of skipping (tests/src/lib.rs, docs/ENGINE.md).
                 run(cargo(root)
                     .args(["test", "--workspace"])
-                    .env("BERTH_WEB_DIST", &dist))
+                    .env("BERTH_WEB_DIST", &dist)
+                    .env("BERTH_REQUIRE_ENGINE", "1"))
             }),
         ),
         (
