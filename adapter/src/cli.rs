@@ -1,5 +1,7 @@
 //! The `berth` command line: options, start-up (engine, mirror, security checks) and the server.
 
+use std::ffi::OsStr;
+use std::io::IsTerminal as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -67,6 +69,13 @@ fn parse_speed(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Whether the log (on stderr) may carry ANSI colours: only when it goes to a terminal, and not
+/// when `NO_COLOR` is set to anything but the empty string (<https://no-color.org>). A log
+/// redirected to a file or a pipe stays plain text.
+fn log_colours(is_terminal: bool, no_color: Option<&OsStr>) -> bool {
+    is_terminal && no_color.is_none_or(OsStr::is_empty)
+}
+
 /// Runs berth until Ctrl-C or SIGTERM.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -75,6 +84,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 .with_context(|| format!("invalid --log filter {:?}", args.log))?,
         )
         .with_writer(std::io::stderr)
+        .with_ansi(log_colours(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        ))
         .init();
 
     let explicit_token = args.token.is_some();
@@ -179,6 +192,19 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colours_only_on_a_terminal_without_no_color() {
+        let set = |v: &'static str| Some(OsStr::new(v));
+        assert!(log_colours(true, None));
+        assert!(
+            log_colours(true, set("")),
+            "an empty NO_COLOR is as if unset"
+        );
+        assert!(!log_colours(true, set("1")));
+        assert!(!log_colours(false, None));
+        assert!(!log_colours(false, set("")));
+    }
 
     #[test]
     fn defaults_are_secure() {
