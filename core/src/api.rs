@@ -67,18 +67,24 @@ pub struct MountSummary {
     pub propagation: String,
 }
 
-impl From<&MountPoint> for MountSummary {
-    fn from(m: &MountPoint) -> MountSummary {
-        MountSummary {
-            r#type: m.r#type.clone(),
-            name: m.name.clone(),
-            source: m.source.clone(),
-            destination: m.destination.clone(),
-            driver: m.driver.clone(),
-            mode: String::new(),
-            rw: m.rw,
-            propagation: m.propagation.clone(),
-        }
+impl MountSummary {
+    /// Whether this mount of an inspect document of `c` is an anonymous volume: one the daemon
+    /// made for an entry of `Config.Volumes` (an image's `VOLUME` or `-v /path`) that no bind
+    /// or named volume took. The daemon stores no source for those, so the list shows none.
+    ///
+    /// Named local volumes carry the mode `z` (or the user's options) and anonymous ones none;
+    /// a named volume of another driver with no options over a `VOLUME` of the image, made with
+    /// `--mount` rather than `-v`, would read as anonymous (berth does not model
+    /// `HostConfig.Mounts`).
+    fn is_anonymous_volume_of(&self, c: &ContainerInspect) -> bool {
+        self.r#type == "volume"
+            && self.mode.is_empty()
+            && c.config.volumes.contains_key(&self.destination)
+            && !c.host_config.binds.iter().any(|b| {
+                let mut parts = b.split(':');
+                parts.next();
+                parts.next() == Some(self.destination.as_str())
+            })
     }
 }
 
@@ -297,14 +303,15 @@ impl ContainerInspect {
             },
             exec_ids: if execs.is_empty() { None } else { Some(execs) },
             host_config: c.host_config.clone(),
-            mounts: c.mount_points.values().map(MountSummary::from).collect(),
+            mounts: c.get_mount_points(),
             config: c.config.clone(),
             network_settings: c.network_settings.clone(),
         }
     }
 
-    /// The container this document describes (what the mirror holds). Mount modes and the
-    /// fields berth does not model are dropped.
+    /// The container this document describes (what the mirror holds). The fields berth does
+    /// not model are dropped. An anonymous volume's source is kept as its volume's path, with
+    /// no stored source, as the daemon holds it.
     pub fn to_container(&self) -> Container {
         Container {
             state: State::from(&self.state),
@@ -325,16 +332,24 @@ impl ContainerInspect {
                 .mounts
                 .iter()
                 .map(|m| {
+                    let (source, volume_path) = if m.is_anonymous_volume_of(self) {
+                        (String::new(), m.source.clone())
+                    } else {
+                        (m.source.clone(), String::new())
+                    };
                     (
                         m.destination.clone(),
                         MountPoint {
                             r#type: m.r#type.clone(),
                             name: m.name.clone(),
-                            source: m.source.clone(),
+                            source,
                             destination: m.destination.clone(),
                             driver: m.driver.clone(),
                             rw: m.rw,
                             propagation: m.propagation.clone(),
+                            mode: m.mode.clone(),
+                            volume_path,
+                            ..MountPoint::default()
                         },
                     )
                 })
@@ -398,6 +413,6 @@ pub fn summarize(c: &Container, names: Vec<String>, now: Time) -> ContainerSumma
                 .filter_map(|(k, v)| v.as_ref().map(|v| (k.clone(), v.clone())))
                 .collect(),
         },
-        mounts: c.mount_points.values().map(MountSummary::from).collect(),
+        mounts: c.list_mount_points(),
     }
 }

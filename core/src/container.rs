@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::exec::ExecStore;
+use crate::mounts::{ConfigReference, MountSpec, SecretReference};
 use crate::restart::{RestartManager, RestartPolicy};
 use crate::serde_util::null_as_default;
 use crate::state::State;
@@ -113,6 +114,13 @@ pub struct Config {
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub exposed_ports: BTreeMap<String, serde_json::Value>,
+    /// Anonymous volumes, destination → `{}` (the image's `VOLUME`s and `-v /path`).
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub volumes: BTreeMap<String, serde_json::Value>,
     /// Allocate a TTY.
     #[serde(default)]
     pub tty: bool,
@@ -160,6 +168,72 @@ pub struct HostConfig {
     /// Isolation technology (Windows); empty on Linux.
     #[serde(default)]
     pub isolation: String,
+    /// DNS servers; `None` (null) only for containers made before the field existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<Vec<String>>,
+    /// DNS options; `None` as for `dns`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_options: Option<Vec<String>>,
+    /// DNS search domains; `None` as for `dns`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_search: Option<Vec<String>>,
+    /// `--tmpfs` mounts, destination → mount options.
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub tmpfs: BTreeMap<String, String>,
+    /// The root filesystem is read-only.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub readonly_rootfs: bool,
+    /// Block IO weight (10 to 1000); 0 for the default.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub blkio_weight: i64,
+    /// CPU shares (relative weight); 0 for the default.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cpu_shares: i64,
+    /// CPU quota in units of 10⁻⁹ CPUs (`--cpus`); 0 for none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub nano_cpus: i64,
+    /// CFS period, microseconds; 0 for the default.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cpu_period: i64,
+    /// CFS quota, microseconds; 0 for none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cpu_quota: i64,
+    /// Real-time period, microseconds.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cpu_realtime_period: i64,
+    /// Real-time runtime, microseconds.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cpu_realtime_runtime: i64,
+    /// CPUs the container may use, e.g. `0-3`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cpuset_cpus: String,
+    /// Memory nodes the container may use.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cpuset_mems: String,
+    /// Memory plus swap limit in bytes; 0 for the default, -1 for unlimited.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub memory_swap: i64,
+    /// Memory soft limit in bytes.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub memory_reservation: i64,
+    /// Kernel memory limit in bytes (deprecated by the engine).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub kernel_memory: i64,
+    /// Pids limit; `None` (null) leaves it unchanged, 0 or -1 is unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pids_limit: Option<i64>,
+}
+
+fn is_false(v: &bool) -> bool {
+    !*v
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
 }
 
 /// One network endpoint in `NetworkSettings.Networks` (the fields `docker ps` carries).
@@ -244,6 +318,16 @@ pub struct MountPoint {
     /// Mount propagation.
     #[serde(default)]
     pub propagation: String,
+    /// The options the user gave, e.g. `ro` or `z` (on disk under its old name, `Relabel`).
+    #[serde(rename = "Relabel", default, skip_serializing_if = "String::is_empty")]
+    pub mode: String,
+    /// The `--mount` request that made it (for tmpfs: its size and mode).
+    #[serde(default, skip_serializing_if = "MountSpec::is_empty")]
+    pub spec: MountSpec,
+    /// Where the attached volume lives on the host (the reference's `Volume.Path()`); in memory
+    /// only, empty when no volume is attached. See [`MountPoint::path`].
+    #[serde(skip)]
+    pub volume_path: String,
 }
 
 /// A container (`Container`). The state is embedded, as in the reference.
@@ -316,6 +400,56 @@ pub struct Container {
     /// The restart manager, made on first use from the policy (in memory only).
     #[serde(skip)]
     pub restart_manager: Option<RestartManager>,
+    /// The container's metadata directory on the host (`Root`, in memory only).
+    #[serde(skip)]
+    pub root: String,
+    /// The SELinux mount label.
+    #[serde(
+        rename = "MountLabel",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub mount_label: String,
+    /// The host file mounted at `/etc/hostname`.
+    #[serde(
+        rename = "HostnamePath",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub hostname_path: String,
+    /// The host file mounted at `/etc/hosts`.
+    #[serde(
+        rename = "HostsPath",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub hosts_path: String,
+    /// The host directory mounted at `/dev/shm`.
+    #[serde(rename = "ShmPath", default, skip_serializing_if = "String::is_empty")]
+    pub shm_path: String,
+    /// The host file mounted at `/etc/resolv.conf`.
+    #[serde(
+        rename = "ResolvConfPath",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub resolv_conf_path: String,
+    /// Swarm secrets given to the container.
+    #[serde(
+        rename = "SecretReferences",
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub secret_references: Vec<SecretReference>,
+    /// Swarm configs given to the container.
+    #[serde(
+        rename = "ConfigReferences",
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub config_references: Vec<ConfigReference>,
 }
 
 /// A config file that could not be read.

@@ -15,21 +15,26 @@
 pub mod actions;
 pub mod api;
 pub mod container;
+pub mod daemon_env;
 pub mod env;
 pub mod errdefs;
 pub mod events;
 pub mod exec;
 pub mod filters;
 pub mod health;
+pub mod history;
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
 pub mod js;
 pub mod model;
+pub mod mounts;
+pub mod paths;
 pub mod restart;
 mod serde_util;
 pub mod sim;
 pub mod state;
 pub mod store;
 pub mod time;
+pub mod update;
 pub mod view;
 pub mod wait;
 
