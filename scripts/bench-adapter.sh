@@ -5,7 +5,7 @@
 #
 #   scripts/bench-adapter.sh          (or: cargo xtask bench)
 #
-# Needs root, docker.io and busybox-static (see /work/shared/ENGINE.md). The daemon is private:
+# Needs root, docker.io and busybox-static (see docs/ENGINE.md). The daemon is private:
 # a temp dir, --bridge=none --iptables=false --ip6tables=false, every container --network none,
 # stopped by its pidfile. Results go to stdout as Markdown (copied into docs/BENCHMARKS.md).
 set -euo pipefail

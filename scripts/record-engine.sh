@@ -2,8 +2,9 @@
 # Record ground truth from a REAL, private Docker daemon into testdata/engine/.
 #
 #   sudo scripts/record-engine.sh        (needs root, docker.io, busybox-static, curl, jq)
+#   sudo scripts/record-engine.sh mounts (only testdata/engine/mounts.json; the rest is kept)
 #
-# Safety (see /work/shared/ENGINE.md): private daemon in a temp dir, --bridge=none
+# Safety (see docs/ENGINE.md): private daemon in a temp dir, --bridge=none
 # --iptables=false --ip6tables=false, every container --network none, never
 # /var/run/docker.sock, the daemon is stopped by its pidfile only, temp dir removed on exit.
 #
@@ -16,13 +17,15 @@ OUT="$REPO/testdata/engine"
 DOCKER_BIN=${DOCKER_BIN:-/usr/bin/docker}   # Debian's docker.io CLI, same release as the daemon
 IMAGE=local/busybox:1
 V=v1.41
+ONLY=${1-}
+case "$ONLY" in ""|mounts) ;; *) echo "usage: $0 [mounts]" >&2; exit 2 ;; esac
 
 for tool in dockerd "$DOCKER_BIN" curl jq busybox; do
   command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
 done
 
 TMP=$(mktemp -d /tmp/berth-engine.XXXXXX)
-DIR="$TMP/d"              # daemon state (ENGINE.md's $DIR)
+DIR="$TMP/d"              # daemon state (docs/ENGINE.md's $DIR)
 WORK="$TMP/work"          # scratch
 STAGE="$TMP/out"          # becomes testdata/engine/
 SOCK="$DIR/docker.sock"
@@ -141,6 +144,41 @@ img=$(mktemp -d "$TMP/img.XXXXXX"); mkdir -p "$img/bin"; cp "$(command -v busybo
 for a in sh sleep echo true false cat; do ln -s busybox "$img/bin/$a"; done
 tar -C "$img" -c . | d import -c 'CMD ["/bin/sh"]' - "$IMAGE" >/dev/null
 R=(--network none)
+
+# ---------------------------------------------------------------- 16 mounts
+# Two containers of an image with `VOLUME /imgvol`: one with every kind of mount (read-only and
+# read-write binds, a named volume, an anonymous `-v /anon`, a tmpfs, and the image's volume left
+# anonymous), one whose named volume takes the image's volume. mounts.json holds each one's
+# list entry and inspect document, read at the same moment. Recorded after the event stream
+# closes, so the other files do not see these containers.
+record_mounts() {
+  log "16 mounts"
+  local src="$TMP/bind" n id lst ins
+  mkdir -p "$src"
+  tar -C "$img" -c . | d import -c 'CMD ["/bin/sh"]' -c 'VOLUME /imgvol' - local/busybox:vol >/dev/null
+  d run -d --name mounts "${R[@]}" -v "$src:/ro:ro" -v "$src:/rw" -v named:/named -v /anon \
+    --tmpfs /t:size=1m local/busybox:vol sleep 1000 >/dev/null
+  d run -d --name mounts-over "${R[@]}" -v named2:/imgvol local/busybox:vol sleep 1000 >/dev/null
+  : > "$WORK/mounts.jsonl"
+  for n in mounts mounts-over; do
+    id=$(cid "$n")
+    lst=$(get "/containers/json?all=1&filters=%7B%22id%22%3A%5B%22$id%22%5D%7D")
+    ins=$(get "/containers/$id/json")
+    jq -cn --arg name "$n" --argjson list "$lst" --argjson inspect "$ins" \
+      '{name: $name, list: $list[0], inspect: $inspect}' >> "$WORK/mounts.jsonl"
+  done
+  jq -s '{engine: "Docker 20.10 (Debian docker.io), API 1.41", containers: .}' "$WORK/mounts.jsonl" \
+    > "$STAGE/mounts.json"
+  d rm -f -v mounts mounts-over >/dev/null
+  d volume rm named named2 >/dev/null
+}
+
+if [ "$ONLY" = mounts ]; then
+  record_mounts
+  cp "$STAGE/mounts.json" "$OUT/mounts.json"
+  log "done: $OUT/mounts.json"
+  exit 0
+fi
 
 # ---------------------------------------------------------------- 1 fresh
 log "1 fresh"
@@ -336,6 +374,7 @@ jq -s . "$WORK/errors.jsonl" > "$STAGE/errors.json"
 jq -s . "$WORK/ops.jsonl" > "$STAGE/ops.json"
 sleep 1
 kill "$EVENTS_PID"; wait "$EVENTS_PID" 2>/dev/null || true; EVENTS_PID=""
+record_mounts
 # compact per-container event order (derived from events.jsonl)
 jq -r 'select(.Type == "container") |
   [ (.timeNano|tostring), .Actor.Attributes.name, .Action,

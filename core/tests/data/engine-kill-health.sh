@@ -2,7 +2,7 @@
 # Records core/tests/data/engine-kill-health.{jsonl,json}: the engine behaviour behind berth-core's
 # model rules that testdata/engine does not cover (docker kill on restart policies, health after
 # exit and after restart, manual start after a crash loop, stop of a paused container).
-# Runs as root with docker.io and busybox-static; follows /work/shared/ENGINE.md (private daemon in
+# Runs as root with docker.io and busybox-static; follows docs/ENGINE.md (private daemon in
 # a temp dir, --bridge=none, --iptables=false, every container --network none).
 # Usage: core/tests/data/engine-kill-health.sh [OUT_DIR]   (raw recording kept in OUT_DIR)
 set -u
@@ -107,7 +107,7 @@ with open(f'{data}/engine-kill-health.jsonl', 'w') as f:
         f.write(json.dumps(e, separators=(',', ':')) + '\n')
 json.dump({'engine': 'Docker 20.10.24+dfsg1 (Debian docker.io), API 1.41', 'containers': out,
            'checkpoints': checkpoints,
-           'note': "Recorded by engine-kill-health.sh on a private daemon (ENGINE.md rules). events: the "
+           'note': "Recorded by engine-kill-health.sh on a private daemon (docs/ENGINE.md rules). events: the "
                    "container events of the run without exec_*; final: ps -a after the last event "
                    "(restart_count and health from the last inspect when no state event followed it); "
                    "checkpoints: inspects taken after the event at after_time_nano and before the next "
