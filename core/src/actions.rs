@@ -12,7 +12,7 @@ use crate::container::Container;
 use crate::errdefs::{ErrorKind, HasKind};
 
 /// An operation on a container.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     /// `docker start`.

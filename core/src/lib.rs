@@ -25,6 +25,7 @@ pub mod health;
 pub mod history;
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
 pub mod js;
+pub mod lifecycle;
 pub mod model;
 pub mod mounts;
 pub mod paths;

@@ -49,6 +49,7 @@ use crate::container::{Config, Container, EndpointSettings, HostConfig};
 use crate::errdefs::{ErrorKind, HasKind};
 use crate::events::{signal_number, Actor, Event, SIGKILL};
 use crate::health::{Health, HealthStatus, ProbeResult};
+use crate::lifecycle::{By, Cause, Place, Transition};
 use crate::restart::RestartDecision;
 use crate::state::{ExitStatus, StateKind};
 use crate::store::{MemoryStore, Store};
@@ -167,10 +168,13 @@ struct Timer {
 }
 
 /// A `docker stop` or `docker restart` waiting for the process to exit.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct PendingStop {
     op: u64,
     restart: bool,
+    /// The operation's cause, for what it does later (a SIGKILL after the timeout, the start
+    /// of a restart).
+    cause: Cause,
 }
 
 /// What the simulation keeps about a container besides the container itself.
@@ -207,6 +211,14 @@ pub struct Sim {
     events: Vec<Event>,
     next_pid: i64,
     none_network: String,
+    /// The transitions since the last drain.
+    transitions: Vec<Transition>,
+    /// Each container's state as last saved, to tell when it moves.
+    observed: BTreeMap<String, StateKind>,
+    /// Why what happens now happens: set by each operation and timer.
+    cause: Cause,
+    /// Who asks for the operations ([`Sim::set_client`]).
+    client: By,
 }
 
 impl Sim {
@@ -230,6 +242,10 @@ impl Sim {
             events: Vec::new(),
             next_pid: FIRST_PID,
             none_network,
+            transitions: Vec::new(),
+            observed: BTreeMap::new(),
+            cause: Cause::Unknown,
+            client: By::Berth,
         }
     }
 
@@ -252,6 +268,7 @@ impl Sim {
     /// 20.10 accepts it (its events then carry no `image` attribute).
     pub fn create(&mut self, spec: CreateSpec) -> Result<String, SimError> {
         validate(&spec)?;
+        self.cause = Cause::Create { by: self.client };
         let id = loop {
             let id = self.rng.hex_id();
             if self.containers.get(&id).is_none() {
@@ -334,6 +351,7 @@ impl Sim {
     /// marked for removal, is refused (409). A manual start resets the restart count and the
     /// "manually stopped" mark, as the engine does.
     pub fn start(&mut self, reference: &str) -> Result<Outcome, SimError> {
+        self.cause = self.op_cause(Action::Start);
         let id = self.resolve(reference)?;
         match check_as(Action::Start, self.container(&id)?, reference) {
             Err(refusal) => Err(refusal.into()),
@@ -352,6 +370,7 @@ impl Sim {
     /// The `stop` event follows the exit. A stopped container is not modified. A restarting one
     /// just stays stopped (only a `stop` event).
     pub fn stop(&mut self, reference: &str, timeout_s: Option<i64>) -> Result<Outcome, SimError> {
+        self.cause = self.op_cause(Action::Stop);
         let id = self.resolve(reference)?;
         let c = self.container(&id)?;
         if !c.state.running {
@@ -370,6 +389,7 @@ impl Sim {
         reference: &str,
         timeout_s: Option<i64>,
     ) -> Result<Outcome, SimError> {
+        self.cause = self.op_cause(Action::Restart);
         let id = self.resolve(reference)?;
         let c = self.container(&id)?;
         let seconds = timeout_s.unwrap_or_else(|| c.stop_timeout());
@@ -390,6 +410,7 @@ impl Sim {
     /// `docker pause`. Refused (409) unless running, not paused and not restarting. The health
     /// monitor stops, which leaves the health status `unhealthy` (no event), as the engine does.
     pub fn pause(&mut self, reference: &str) -> Result<Outcome, SimError> {
+        self.cause = self.op_cause(Action::Pause);
         let id = self.resolve(reference)?;
         check_as(Action::Pause, self.container(&id)?, reference)?;
         let now = self.now;
@@ -412,6 +433,7 @@ impl Sim {
     /// `docker unpause`. A container that is not paused is refused with 500 (20.10 returns a
     /// plain error). The health monitor starts again: the next probe is one interval away.
     pub fn unpause(&mut self, reference: &str) -> Result<Outcome, SimError> {
+        self.cause = self.op_cause(Action::Unpause);
         let id = self.resolve(reference)?;
         check_as(Action::Unpause, self.container(&id)?, reference)?;
         self.resume(&id);
@@ -440,6 +462,10 @@ impl Sim {
             .wrapped(&prefix));
         }
         check_as(Action::Kill, self.container(&id)?, reference)?;
+        self.cause = Cause::Signal {
+            signal: sig,
+            by: self.client,
+        };
         self.kill_with_signal(&id, sig);
         Ok(Outcome::Done)
     }
@@ -449,6 +475,11 @@ impl Sim {
     /// names are released, `removed` waiters wake, and a `destroy` event is sent. A removal
     /// already under way is refused (409).
     pub fn remove(&mut self, reference: &str, force: bool) -> Result<Outcome, SimError> {
+        self.cause = self.op_cause(if force {
+            Action::ForceRemove
+        } else {
+            Action::Remove
+        });
         let id = self.resolve(reference)?;
         self.begin_rm(&id, reference, force)?;
         if self.container(&id)?.state.running {
@@ -515,6 +546,7 @@ impl Sim {
         }
         let id = self.resolve(reference)?;
         self.require_live_process(&id)?;
+        self.cause = Cause::Exit { code };
         self.handle_exit(&id, code, false);
         Ok(Outcome::Done)
     }
@@ -524,6 +556,7 @@ impl Sim {
     pub fn oom_kill(&mut self, reference: &str) -> Result<Outcome, SimError> {
         let id = self.resolve(reference)?;
         self.require_live_process(&id)?;
+        self.cause = Cause::Oom;
         self.handle_exit(&id, 137, true);
         Ok(Outcome::Done)
     }
@@ -550,8 +583,13 @@ impl Sim {
     pub fn fail_removal(&mut self, reference: &str, message: &str) -> Result<Outcome, SimError> {
         let id = self.resolve(reference)?;
         if !self.container(&id)?.state.removal_in_progress {
+            // A `docker rm` that then fails: first the removal starts.
+            self.cause = self.op_cause(Action::Remove);
             self.begin_rm(&id, reference, false)?;
         }
+        self.cause = Cause::RemovalFailed {
+            message: message.to_owned(),
+        };
         if let Some(c) = self.containers.get_mut(&id) {
             c.state.set_dead();
             c.state.set_removal_error(Some(message));
@@ -565,8 +603,8 @@ impl Sim {
     /// [`Sim::fail_removal`]. Refused as `docker rm` without force is.
     pub fn begin_removal(&mut self, reference: &str) -> Result<Outcome, SimError> {
         let id = self.resolve(reference)?;
+        self.cause = self.op_cause(Action::Remove);
         self.begin_rm(&id, reference, false)?;
-        self.save(&id);
         Ok(Outcome::Done)
     }
 
@@ -579,6 +617,7 @@ impl Sim {
                 "removal of container {reference} is not in progress"
             )));
         }
+        self.cause = Cause::RemovalDone;
         self.destroy(&id);
         Ok(Outcome::Done)
     }
@@ -660,6 +699,18 @@ impl Sim {
         std::mem::take(&mut self.events)
     }
 
+    /// The state changes since the last drain, in order, each with its cause: every one is a
+    /// move of [`crate::lifecycle::MOVES`] with one of its triggers.
+    pub fn drain_transitions(&mut self) -> Vec<Transition> {
+        std::mem::take(&mut self.transitions)
+    }
+
+    /// Who asks for the operations from now on (berth by default): the causes of the
+    /// transitions they make say so.
+    pub fn set_client(&mut self, by: By) {
+        self.client = by;
+    }
+
     /// `docker inspect`: finds the container by full ID, name (with or without its slash) or
     /// unique ID prefix, as the daemon does. An ambiguous prefix is 500 "Multiple IDs found with
     /// provided prefix: …" (20.10's wording); no match is 404 "No such container: …".
@@ -712,10 +763,33 @@ impl Sim {
         }
     }
 
+    /// Checkpoints the container into the ViewDB, and records a transition when its state
+    /// changed since the last checkpoint.
     fn save(&mut self, id: &str) {
-        if let Some(c) = self.containers.get(id) {
-            // Saving never fails in the memory ViewDB.
-            let _ = self.db.save(c, self.now);
+        let Some(c) = self.containers.get(id) else {
+            return;
+        };
+        // Saving never fails in the memory ViewDB.
+        let _ = self.db.save(c, self.now);
+        let now = c.state.kind();
+        let before = self.observed.insert(id.to_owned(), now);
+        if before != Some(now) {
+            let transition = Transition {
+                id: id.to_owned(),
+                name: c.name.clone(),
+                from: before.map_or(Place::New, Place::State),
+                to: Place::State(now),
+                at: self.now,
+                cause: self.cause.clone(),
+            };
+            self.transitions.push(transition);
+        }
+    }
+
+    fn op_cause(&self, action: Action) -> Cause {
+        Cause::Op {
+            action,
+            by: self.client,
         }
     }
 
@@ -898,7 +972,11 @@ impl Sim {
     fn container_stop(&mut self, id: &str, seconds: i64, restart: bool) {
         let op = self.next_op();
         if let Some(p) = self.processes.get_mut(id) {
-            p.pending.push(PendingStop { op, restart });
+            p.pending.push(PendingStop {
+                op,
+                restart,
+                cause: self.cause.clone(),
+            });
         }
         let sig = self
             .containers
@@ -1092,10 +1170,12 @@ impl Sim {
                 .retain(|_, t| !(t.kind == TimerKind::StopTimeout && t.op == stop.op));
             self.emit(id, "stop", &[]);
             if stop.restart {
+                let cause = std::mem::replace(&mut self.cause, stop.cause.clone());
                 let running = self.containers.get(id).is_some_and(|c| c.state.running);
                 if running || self.container_start(id, true).is_ok() {
                     self.emit(id, "restart", &[]);
                 }
+                self.cause = cause;
             }
         }
     }
@@ -1112,7 +1192,10 @@ impl Sim {
             if let Some(c) = self.containers.get_mut(id) {
                 c.state.set_removal_in_progress();
             }
+            let cause = std::mem::replace(&mut self.cause, Cause::AutoRemove);
+            self.save(id);
             self.destroy(id);
+            self.cause = cause;
             return;
         }
         let relaunch = self.processes.get(id).and_then(|p| p.relaunch_after);
@@ -1142,6 +1225,7 @@ impl Sim {
         check_as(action, c, reference)?;
         c.state.set_removal_in_progress();
         self.cancel_timers(id, TimerKind::Relaunch);
+        self.save(id);
         Ok(())
     }
 
@@ -1152,6 +1236,15 @@ impl Sim {
         self.processes.remove(id);
         self.db.delete_id(id);
         if let Some(mut c) = self.containers.delete(id) {
+            let from = self.observed.remove(id).map_or(Place::New, Place::State);
+            self.transitions.push(Transition {
+                id: id.to_owned(),
+                name: c.name.clone(),
+                from,
+                to: Place::Removed,
+                at: self.now,
+                cause: self.cause.clone(),
+            });
             c.state.dead = true;
             c.state.set_removed();
             let event = container_event(&c, "destroy", &[], self.now);
@@ -1213,12 +1306,35 @@ impl Sim {
         }
     }
 
+    /// Why what `timer` does happens.
+    fn timer_cause(&self, timer: &Timer, c: &Container) -> Cause {
+        let process = self.processes.get(&timer.id);
+        match timer.kind {
+            TimerKind::RestartBackoff => Cause::Policy {
+                attempt: u64::try_from(c.restart_count).unwrap_or(0),
+                backoff_ms: process
+                    .and_then(|p| p.last_decision)
+                    .map_or(0, |d| d.delay.as_millis()),
+            },
+            TimerKind::StopTimeout => process
+                .and_then(|p| p.pending.iter().find(|s| s.op == timer.op))
+                .map_or(Cause::Unknown, |s| s.cause.clone()),
+            TimerKind::ProgramExit => match process.map(|p| p.program) {
+                Some(Program::ExitsAfter { code, .. }) => Cause::Exit { code },
+                Some(Program::AllocatesMemory { .. }) => Cause::Oom,
+                _ => Cause::Unknown,
+            },
+            TimerKind::HealthProbe | TimerKind::Relaunch => Cause::Unknown,
+        }
+    }
+
     fn fire(&mut self, timer: Timer) {
         let id = timer.id.as_str();
         let Some(c) = self.containers.get(id) else {
             return;
         };
         let (running, paused, restarting) = (c.state.running, c.state.paused, c.state.restarting);
+        self.cause = self.timer_cause(&timer, c);
         match timer.kind {
             TimerKind::RestartBackoff => {
                 if let Some(c) = self.containers.get_mut(id) {
@@ -1260,8 +1376,11 @@ impl Sim {
                 }
             }
             TimerKind::Relaunch => {
-                if c.state.kind() == StateKind::Exited {
+                if self.containers.get(id).map(|c| c.state.kind()) == Some(StateKind::Exited) {
+                    // The operator is another client of the engine.
+                    let client = std::mem::replace(&mut self.client, By::Other);
                     let _ = self.start(id);
+                    self.client = client;
                 }
             }
         }

@@ -1,0 +1,376 @@
+//! The lifecycle as data: every move of the state machine ([`MOVES`]: from, to, and what
+//! triggers it), the moves open to a container now ([`possible`]), and the typed
+//! [`Transition`]s, each with its [`Cause`], that the simulated engine makes
+//! ([`crate::sim::Sim::drain_transitions`]) and the live mirror infers from the engine's events
+//! ([`crate::model::Model`]).
+//!
+//! The table is checked against the simulated engine (`core/tests/lifecycle.rs`): every change
+//! it makes is a move of the table with one of that move's triggers, and a random walk makes
+//! every move of the table. Both diagrams of the web app draw it; only the layout is theirs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::actions::{check, Action};
+use crate::container::Container;
+use crate::state::StateKind;
+use crate::time::{Duration, Time};
+
+/// Where a container is in the lifecycle: one of the seven states, or not (yet, or any more)
+/// in the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Place {
+    /// Not created yet.
+    New,
+    /// One of the seven states.
+    State(StateKind),
+    /// Removed: gone from the engine.
+    Removed,
+}
+
+impl Place {
+    /// Every place: new, the seven states in [`StateKind::ALL`]'s order, removed.
+    pub const ALL: [Place; 9] = [
+        Place::New,
+        Place::State(StateKind::Created),
+        Place::State(StateKind::Running),
+        Place::State(StateKind::Paused),
+        Place::State(StateKind::Restarting),
+        Place::State(StateKind::Removing),
+        Place::State(StateKind::Exited),
+        Place::State(StateKind::Dead),
+        Place::Removed,
+    ];
+
+    /// Its label: the state string, `removed`, or `new`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Place::New => "new",
+            Place::State(k) => k.as_str(),
+            Place::Removed => "removed",
+        }
+    }
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What makes a move: an operation asked of the engine, or the engine on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "action")]
+pub enum Trigger {
+    /// `docker create`.
+    Create,
+    /// One of the operations on an existing container (`docker start`, `stop`, `kill`, …).
+    Op(Action),
+    /// The process exits on its own.
+    ProcessExits,
+    /// The kernel kills the process for memory.
+    OomKill,
+    /// The restart policy's backoff is over: the engine starts the container again.
+    BackoffOver,
+    /// `--rm`: the engine removes a container that stopped for good.
+    AutoRemove,
+    /// A removal fails (the storage driver cannot delete the filesystem).
+    RemovalFails,
+    /// A removal that was in progress completes.
+    RemovalDone,
+}
+
+impl Trigger {
+    /// Whether the engine makes it on its own (no operation asked for it).
+    pub fn is_automatic(self) -> bool {
+        !matches!(self, Trigger::Create | Trigger::Op(_))
+    }
+
+    /// Its short name: the `docker` command for an operation, the engine's reason otherwise.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Create => "create",
+            Trigger::Op(a) => a.as_str(),
+            Trigger::ProcessExits => "process exits",
+            Trigger::OomKill => "OOM kill",
+            Trigger::BackoffOver => "backoff over",
+            Trigger::AutoRemove => "--rm",
+            Trigger::RemovalFails => "removal fails",
+            Trigger::RemovalDone => "removal done",
+        }
+    }
+}
+
+impl std::fmt::Display for Trigger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One move of the state machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Move {
+    /// From.
+    pub from: Place,
+    /// To.
+    pub to: Place,
+    /// What makes it, in the order a reader meets them.
+    pub triggers: &'static [Trigger],
+    /// What a diagram writes on it.
+    pub label: &'static str,
+}
+
+impl Move {
+    /// Whether the engine makes it only on its own (no operation triggers it).
+    pub fn is_automatic(&self) -> bool {
+        self.triggers.iter().all(|t| t.is_automatic())
+    }
+
+    /// The operations that can make it.
+    pub fn actions(&self) -> impl Iterator<Item = Action> + '_ {
+        self.triggers.iter().filter_map(|t| match t {
+            Trigger::Op(a) => Some(*a),
+            _ => None,
+        })
+    }
+
+    /// The other move between the same two places, in the opposite direction, if any.
+    pub fn reverse(&self) -> Option<&'static Move> {
+        MOVES
+            .iter()
+            .find(|m| m.from == self.to && m.to == self.from)
+    }
+}
+
+const fn mv(from: Place, to: Place, triggers: &'static [Trigger], label: &'static str) -> Move {
+    Move {
+        from,
+        to,
+        triggers,
+        label,
+    }
+}
+
+const fn st(k: StateKind) -> Place {
+    Place::State(k)
+}
+
+use Action::{ForceRemove, Kill, Pause, Remove, Restart, Start, Stop, Unpause};
+use StateKind::{Created, Dead, Exited, Paused, Removing, Restarting, Running};
+use Trigger::{AutoRemove, BackoffOver, OomKill, Op, ProcessExits, RemovalDone, RemovalFails};
+
+/// Every move the engine makes, and what makes each.
+///
+/// Two are easy to miss: a signal other than SIGKILL reaches a paused process only once it is
+/// thawed, so `stop`, `restart` and `kill -s TERM` of a paused container go through running
+/// (an `unpause` event); and `rm -f` of a running container is marked for removal while its
+/// process is still being killed, so it goes running → removing → removed.
+pub const MOVES: &[Move] = &[
+    mv(Place::New, st(Created), &[Trigger::Create], "create"),
+    mv(st(Created), st(Running), &[Op(Start), Op(Restart)], "start"),
+    mv(st(Running), st(Paused), &[Op(Pause)], "pause"),
+    mv(
+        st(Paused),
+        st(Running),
+        &[Op(Unpause), Op(Stop), Op(Restart), Op(Kill)],
+        "unpause",
+    ),
+    mv(
+        st(Running),
+        st(Exited),
+        &[Op(Stop), Op(Restart), Op(Kill), ProcessExits, OomKill],
+        "stop · kill · exit",
+    ),
+    mv(
+        st(Exited),
+        st(Running),
+        &[Op(Start), Op(Restart)],
+        "start · restart",
+    ),
+    mv(
+        st(Running),
+        st(Restarting),
+        &[ProcessExits, OomKill],
+        "exit + policy",
+    ),
+    mv(st(Restarting), st(Running), &[BackoffOver], "backoff over"),
+    mv(
+        st(Restarting),
+        st(Exited),
+        &[Op(Stop), Op(Restart), Op(Kill)],
+        "stop · kill",
+    ),
+    mv(
+        st(Paused),
+        st(Exited),
+        &[Op(Kill), Op(Stop), Op(Restart)],
+        "kill",
+    ),
+    mv(
+        st(Created),
+        st(Removing),
+        &[Op(Remove), Op(ForceRemove)],
+        "rm",
+    ),
+    mv(
+        st(Exited),
+        st(Removing),
+        &[Op(Remove), Op(ForceRemove), AutoRemove],
+        "rm",
+    ),
+    mv(st(Running), st(Removing), &[Op(ForceRemove)], "rm -f"),
+    mv(st(Paused), st(Removing), &[Op(ForceRemove)], "rm -f"),
+    mv(st(Restarting), st(Removing), &[Op(ForceRemove)], "rm -f"),
+    mv(st(Removing), st(Dead), &[RemovalFails], "removal fails"),
+    mv(st(Dead), st(Removing), &[Op(Remove), Op(ForceRemove)], "rm"),
+    mv(
+        st(Removing),
+        Place::Removed,
+        &[Op(Remove), Op(ForceRemove), AutoRemove, RemovalDone],
+        "removed",
+    ),
+];
+
+/// The move from `from` to `to`, if the table has one.
+pub fn find(from: Place, to: Place) -> Option<&'static Move> {
+    MOVES.iter().find(|m| m.from == from && m.to == to)
+}
+
+/// The moves open to `c` now: those leaving its state that an operation the rules accept
+/// ([`crate::actions::check`]) can make, and those the engine can make on its own from there.
+pub fn possible(c: &Container) -> Vec<&'static Move> {
+    let here = Place::State(c.state.kind());
+    MOVES
+        .iter()
+        .filter(|m| m.from == here)
+        .filter(|m| m.is_automatic() || m.actions().any(|a| check(a, c).is_ok()))
+        .collect()
+}
+
+/// Who asked for an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum By {
+    /// berth itself (its API, dashboard or lab).
+    Berth,
+    /// Another client of the engine (the `docker` CLI, a script, the simulated operator).
+    Other,
+}
+
+/// Why a container moved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Cause {
+    /// `docker create`.
+    Create {
+        /// Who asked.
+        by: By,
+    },
+    /// An operation on the container (for `kill`, see [`Cause::Signal`]).
+    Op {
+        /// Which.
+        action: Action,
+        /// Who asked.
+        by: By,
+    },
+    /// `docker kill`: a signal sent to the process.
+    Signal {
+        /// Its number.
+        signal: i64,
+        /// Who sent it.
+        by: By,
+    },
+    /// The process exited on its own.
+    Exit {
+        /// Its exit code.
+        code: i64,
+    },
+    /// The kernel killed the process for memory.
+    Oom,
+    /// The restart policy started the container again.
+    Policy {
+        /// Which restart this is since the last manual start (1 for the first).
+        attempt: u64,
+        /// The backoff waited before it, in milliseconds.
+        backoff_ms: i64,
+    },
+    /// `--rm` removed the container after it stopped for good.
+    AutoRemove,
+    /// The removal failed.
+    RemovalFailed {
+        /// The engine's error.
+        message: String,
+    },
+    /// A removal in progress completed.
+    RemovalDone,
+    /// The engine's events do not tell.
+    Unknown,
+}
+
+impl Cause {
+    /// The trigger of the table it stands for; `None` for [`Cause::Unknown`].
+    pub fn trigger(&self) -> Option<Trigger> {
+        Some(match self {
+            Cause::Create { .. } => Trigger::Create,
+            Cause::Op { action, .. } => Trigger::Op(*action),
+            Cause::Signal { .. } => Trigger::Op(Action::Kill),
+            Cause::Exit { .. } => Trigger::ProcessExits,
+            Cause::Oom => Trigger::OomKill,
+            Cause::Policy { .. } => Trigger::BackoffOver,
+            Cause::AutoRemove => Trigger::AutoRemove,
+            Cause::RemovalFailed { .. } => Trigger::RemovalFails,
+            Cause::RemovalDone => Trigger::RemovalDone,
+            Cause::Unknown => return None,
+        })
+    }
+
+    /// One line for a reader: what happened.
+    pub fn describe(&self) -> String {
+        let by = |by: &By| match by {
+            By::Berth => "",
+            By::Other => " (by another client)",
+        };
+        match self {
+            Cause::Create { by: b } => format!("docker create{}", by(b)),
+            Cause::Op { action, by: b } => format!("docker {}{}", action.as_str(), by(b)),
+            Cause::Signal { signal, by: b } => format!("docker kill -s {signal}{}", by(b)),
+            Cause::Exit { code } => format!("the process exited with code {code}"),
+            Cause::Oom => "the kernel killed the process for memory (OOM)".to_owned(),
+            Cause::Policy {
+                attempt,
+                backoff_ms,
+            } => format!(
+                "the restart policy's restart {attempt}, after a backoff of {}",
+                crate::time::human_duration(Duration::from_millis(*backoff_ms))
+            ),
+            Cause::AutoRemove => "--rm: removed once it stopped".to_owned(),
+            Cause::RemovalFailed { message } => format!("the removal failed: {message}"),
+            Cause::RemovalDone => "the removal completed".to_owned(),
+            Cause::Unknown => "unknown: the engine's events do not tell".to_owned(),
+        }
+    }
+}
+
+/// A container moved from one place to another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transition {
+    /// The container's ID.
+    pub id: String,
+    /// Its name then, with its slash.
+    pub name: String,
+    /// From.
+    pub from: Place,
+    /// To.
+    pub to: Place,
+    /// When.
+    pub at: Time,
+    /// Why.
+    pub cause: Cause,
+}
+
+impl Transition {
+    /// The move of the table it makes, if the table has it.
+    pub fn table_move(&self) -> Option<&'static Move> {
+        find(self.from, self.to)
+    }
+}
