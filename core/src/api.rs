@@ -79,8 +79,11 @@ impl MountSummary {
     fn is_anonymous_volume_of(&self, c: &ContainerInspect) -> bool {
         self.r#type == "volume"
             && self.mode.is_empty()
-            && c.config.volumes.contains_key(&self.destination)
-            && !c.host_config.binds.iter().any(|b| {
+            && c.config
+                .volumes
+                .as_ref()
+                .is_some_and(|v| v.contains_key(&self.destination))
+            && !c.host_config.binds.iter().flatten().any(|b| {
                 let mut parts = b.split(':');
                 parts.next();
                 parts.next() == Some(self.destination.as_str())
@@ -279,6 +282,10 @@ pub struct ContainerInspect {
     /// Network settings.
     #[serde(rename = "NetworkSettings", default)]
     pub network_settings: NetworkSettings,
+    /// The engine's fields berth does not model (`GraphDriver`, `ProcessLabel`, …), as they
+    /// came.
+    #[serde(flatten)]
+    pub rest: BTreeMap<String, serde_json::Value>,
 }
 
 impl ContainerInspect {
@@ -306,6 +313,7 @@ impl ContainerInspect {
             mounts: c.get_mount_points(),
             config: c.config.clone(),
             network_settings: c.network_settings.clone(),
+            rest: c.inspect_rest.clone(),
         }
     }
 
@@ -355,6 +363,7 @@ impl ContainerInspect {
                 })
                 .collect(),
             host_config: self.host_config.clone(),
+            inspect_rest: self.rest.clone(),
             ..Container::default()
         }
     }

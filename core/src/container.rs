@@ -28,20 +28,29 @@ pub const DEFAULT_STOP_TIMEOUT: i64 = 10;
 #[serde(rename_all = "PascalCase")]
 pub struct HealthConfig {
     /// The probe: `["CMD", …]`, `["CMD-SHELL", "…"]`, or `["NONE"]`.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub test: Vec<String>,
     /// Time between probes (default 30 s).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub interval: i64,
     /// Time a probe may take (default 30 s).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub timeout: i64,
     /// Grace period after start in which failures do not count (default 0).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub start_period: i64,
     /// Consecutive failures that make it unhealthy (default 3).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub retries: i64,
+}
+
+/// Go's `omitempty` for a number.
+fn is_zero(v: &i64) -> bool {
+    *v == 0
 }
 
 impl HealthConfig {
@@ -80,15 +89,15 @@ pub struct Config {
     /// The user the process runs as.
     #[serde(default)]
     pub user: String,
-    /// Environment, `KEY=value`.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub env: Vec<String>,
+    /// Environment, `KEY=value`; `None` is the engine's `null` (no environment at all).
+    #[serde(default)]
+    pub env: Option<Vec<String>>,
     /// The command.
     #[serde(default, deserialize_with = "null_as_default")]
     pub cmd: Vec<String>,
-    /// The entrypoint.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub entrypoint: Vec<String>,
+    /// The entrypoint; `None` is the engine's `null` (the image's, or none).
+    #[serde(default)]
+    pub entrypoint: Option<Vec<String>>,
     /// The health check, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<HealthConfig>,
@@ -114,19 +123,19 @@ pub struct Config {
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub exposed_ports: BTreeMap<String, serde_json::Value>,
-    /// Anonymous volumes, destination → `{}` (the image's `VOLUME`s and `-v /path`).
-    #[serde(
-        default,
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "BTreeMap::is_empty"
-    )]
-    pub volumes: BTreeMap<String, serde_json::Value>,
+    /// Anonymous volumes, destination → `{}` (the image's `VOLUME`s and `-v /path`); `None` is
+    /// the engine's `null`.
+    #[serde(default)]
+    pub volumes: Option<BTreeMap<String, serde_json::Value>>,
     /// Allocate a TTY.
     #[serde(default)]
     pub tty: bool,
     /// Keep stdin open.
     #[serde(default)]
     pub open_stdin: bool,
+    /// The engine's fields berth does not model (`AttachStdin`, `OnBuild`, …), as they came.
+    #[serde(flatten)]
+    pub rest: BTreeMap<String, serde_json::Value>,
 }
 
 /// One host binding of a port (`nat.PortBinding`).
@@ -147,9 +156,9 @@ pub type PortMap = BTreeMap<String, Option<Vec<PortBinding>>>;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct HostConfig {
-    /// Bind mounts, `src:dst[:opts]`.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub binds: Vec<String>,
+    /// Bind mounts, `src:dst[:opts]`; `None` is the engine's `null` (no `-v` at all).
+    #[serde(default)]
+    pub binds: Option<Vec<String>>,
     /// The network mode: `none`, `bridge`, `host`, `container:…` or a network name.
     #[serde(default)]
     pub network_mode: String,
@@ -169,13 +178,13 @@ pub struct HostConfig {
     #[serde(default)]
     pub isolation: String,
     /// DNS servers; `None` (null) only for containers made before the field existed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub dns: Option<Vec<String>>,
     /// DNS options; `None` as for `dns`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub dns_options: Option<Vec<String>>,
     /// DNS search domains; `None` as for `dns`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub dns_search: Option<Vec<String>>,
     /// `--tmpfs` mounts, destination → mount options.
     #[serde(
@@ -185,55 +194,50 @@ pub struct HostConfig {
     )]
     pub tmpfs: BTreeMap<String, String>,
     /// The root filesystem is read-only.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default)]
     pub readonly_rootfs: bool,
     /// Block IO weight (10 to 1000); 0 for the default.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default)]
     pub blkio_weight: i64,
     /// CPU shares (relative weight); 0 for the default.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default)]
     pub cpu_shares: i64,
     /// CPU quota in units of 10⁻⁹ CPUs (`--cpus`); 0 for none.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default)]
     pub nano_cpus: i64,
     /// CFS period, microseconds; 0 for the default.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default)]
     pub cpu_period: i64,
     /// CFS quota, microseconds; 0 for none.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default)]
     pub cpu_quota: i64,
     /// Real-time period, microseconds.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default)]
     pub cpu_realtime_period: i64,
     /// Real-time runtime, microseconds.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default)]
     pub cpu_realtime_runtime: i64,
     /// CPUs the container may use, e.g. `0-3`.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default)]
     pub cpuset_cpus: String,
     /// Memory nodes the container may use.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default)]
     pub cpuset_mems: String,
     /// Memory plus swap limit in bytes; 0 for the default, -1 for unlimited.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default)]
     pub memory_swap: i64,
     /// Memory soft limit in bytes.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default)]
     pub memory_reservation: i64,
     /// Kernel memory limit in bytes (deprecated by the engine).
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default)]
     pub kernel_memory: i64,
     /// Pids limit; `None` (null) leaves it unchanged, 0 or -1 is unlimited.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub pids_limit: Option<i64>,
-}
-
-fn is_false(v: &bool) -> bool {
-    !*v
-}
-
-fn is_zero(v: &i64) -> bool {
-    *v == 0
+    /// The engine's fields berth does not model (`LogConfig`, `CapAdd`, …), as they came.
+    #[serde(flatten)]
+    pub rest: BTreeMap<String, serde_json::Value>,
 }
 
 /// One network endpoint in `NetworkSettings.Networks` (the fields `docker ps` carries).
@@ -291,6 +295,9 @@ pub struct NetworkSettings {
     /// Published ports of the running container.
     #[serde(default, deserialize_with = "null_as_default")]
     pub ports: PortMap,
+    /// The engine's fields berth does not model (`SandboxID`, `Bridge`, …), as they came.
+    #[serde(flatten)]
+    pub rest: BTreeMap<String, serde_json::Value>,
 }
 
 /// A mount point (`volumemounts.MountPoint`, the on-disk `MountPoints` entry).
@@ -450,6 +457,12 @@ pub struct Container {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub config_references: Vec<ConfigReference>,
+    /// The top-level fields of the engine's inspect document that berth does not model
+    /// (`GraphDriver`, `ProcessLabel`, `AppArmorProfile`, …), as they came, for
+    /// [`crate::api::ContainerInspect::of`] to give back (in memory only; empty for a container
+    /// read from disk or made by the simulated engine).
+    #[serde(skip)]
+    pub inspect_rest: BTreeMap<String, serde_json::Value>,
 }
 
 /// A config file that could not be read.

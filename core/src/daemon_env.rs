@@ -24,14 +24,15 @@ impl Container {
     /// `Env` entry with the same key, and the config's other entries after them
     /// ([`replace_or_append_env_values`]).
     pub fn create_daemon_environment(&self, tty: bool, linked_env: &[String]) -> Vec<String> {
-        let mut env = Vec::with_capacity(3 + linked_env.len() + self.config.env.len());
+        let own = self.config.env.as_deref().unwrap_or_default();
+        let mut env = Vec::with_capacity(3 + linked_env.len() + own.len());
         env.push(format!("PATH={}", default_path_env(&self.os)));
         env.push(format!("HOSTNAME={}", self.config.hostname));
         if tty {
             env.push("TERM=xterm".to_owned());
         }
         env.extend_from_slice(linked_env);
-        replace_or_append_env_values(&env, &self.config.env)
+        replace_or_append_env_values(&env, own)
     }
 
     /// `InitDNSHostConfig`: makes the DNS servers, search domains and options empty lists where

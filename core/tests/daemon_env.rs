@@ -87,7 +87,7 @@ fn create_daemon_environment() {
         let mut c = Container::new_base("id");
         c.os = (*os).to_owned();
         c.config.hostname = "abc".into();
-        c.config.env = strings(env);
+        c.config.env = Some(strings(env));
         assert_eq!(
             c.create_daemon_environment(*tty, &strings(linked)),
             *want,

@@ -395,8 +395,9 @@ fn list_mounts_are_the_engines() {
     };
     doc.config
         .volumes
+        .get_or_insert_default()
         .insert("/v3".into(), serde_json::json!({}));
-    doc.host_config.binds = vec!["/d/h1:/b1:ro".into(), "vol1:/v1".into()];
+    doc.host_config.binds = Some(vec!["/d/h1:/b1:ro".into(), "vol1:/v1".into()]);
 
     let c = doc.to_container();
     let list = summarize(&c, vec!["/m1".into()], Time::from_unix_secs(0)).mounts;
@@ -432,9 +433,12 @@ fn list_mounts_named_volume_over_an_image_volume() {
         ..ContainerInspect::default()
     };
     for v in ["/data", "/other"] {
-        doc.config.volumes.insert(v.into(), serde_json::json!({}));
+        doc.config
+            .volumes
+            .get_or_insert_default()
+            .insert(v.into(), serde_json::json!({}));
     }
-    doc.host_config.binds = vec!["named:/data".into()];
+    doc.host_config.binds = Some(vec!["named:/data".into()]);
     let list = summarize(&doc.to_container(), vec![], Time::from_unix_secs(0)).mounts;
     assert_eq!(
         list,
