@@ -60,6 +60,15 @@ impl Action {
         }
     }
 
+    /// The `docker` subcommand that asks for it, with its flag: `stop`, `rm`, `rm -f`.
+    pub fn cli_words(self) -> &'static str {
+        match self {
+            Action::Remove => "rm",
+            Action::ForceRemove => "rm -f",
+            other => other.as_str(),
+        }
+    }
+
     /// Whether it destroys something the user may want back (asks for confirmation).
     pub fn is_destructive(self) -> bool {
         matches!(self, Action::Kill | Action::Remove | Action::ForceRemove)

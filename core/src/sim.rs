@@ -50,7 +50,8 @@ use crate::errdefs::{ErrorKind, HasKind};
 use crate::events::{signal_number, Actor, Event, SIGKILL};
 use crate::health::{Health, HealthStatus, ProbeResult};
 use crate::lifecycle::{By, Cause, Place, Transition};
-use crate::restart::RestartDecision;
+use crate::ops::Op;
+use crate::restart::{RestartDecision, RestartPolicy};
 use crate::state::{ExitStatus, StateKind};
 use crate::store::{MemoryStore, Store};
 use crate::time::{Duration, Time};
@@ -129,6 +130,17 @@ pub enum Outcome {
     Done,
     /// There was nothing to do (HTTP 304): starting a running container, stopping a stopped one.
     NotModified,
+}
+
+/// What the simulated engine answers to an operation ([`Sim::apply`]).
+#[derive(Debug)]
+pub enum Reply {
+    /// A container was created: its ID.
+    Created(String),
+    /// The operation was carried out, or there was nothing to do.
+    Outcome(Outcome),
+    /// A wait was placed: its waiter.
+    Waiting(Waiter),
 }
 
 /// What a pending timer will do.
@@ -531,6 +543,48 @@ impl Sim {
             .get_mut(&id)
             .ok_or_else(|| SimError::not_found(reference))?;
         Ok(c.state.wait(condition))
+    }
+
+    /// `docker update --restart`: the restart policy for the container's next exits (a pending
+    /// restart keeps its timer), and an `update` event. Refused as the daemon refuses it: while
+    /// the container is being removed or is dead (500), and for a policy other than `no` on a
+    /// container made with `--rm` (409), each as `Cannot update container {id}: …`.
+    pub fn update(&mut self, reference: &str, policy: RestartPolicy) -> Result<Outcome, SimError> {
+        let id = self.resolve(reference)?;
+        let update = HostConfig {
+            restart_policy: policy,
+            ..HostConfig::default()
+        };
+        let c = self
+            .containers
+            .get_mut(&id)
+            .ok_or_else(|| SimError::not_found(reference))?;
+        c.update(&update)
+            .map_err(|e| SimError::new(e.kind(), e.to_string()))?;
+        self.save(&id);
+        self.emit(&id, "update", &[]);
+        Ok(Outcome::Done)
+    }
+
+    /// Carries out `op`, as the per-operation methods do ([`Sim::create`], [`Sim::stop`], …).
+    /// A wait's `timeout_ms` is the caller's: the waiter given back never gives up by itself.
+    pub fn apply(&mut self, op: &Op) -> Result<Reply, SimError> {
+        let done = Reply::Outcome;
+        match op {
+            Op::Create { spec } => self.create((**spec).clone()).map(Reply::Created),
+            Op::Start { target } => self.start(target).map(done),
+            Op::Stop { target, timeout } => self.stop(target, *timeout).map(done),
+            Op::Restart { target, timeout } => self.restart(target, *timeout).map(done),
+            Op::Kill { target, signal } => self.kill(target, signal.as_deref()).map(done),
+            Op::Pause { target } => self.pause(target).map(done),
+            Op::Unpause { target } => self.unpause(target).map(done),
+            Op::Remove { target, force } => self.remove(target, *force).map(done),
+            Op::Rename { target, name } => self.rename(target, name).map(done),
+            Op::Wait {
+                target, condition, ..
+            } => self.wait(target, *condition).map(Reply::Waiting),
+            Op::Update { target, restart } => self.update(target, restart.clone()).map(done),
+        }
     }
 
     // ------------------------------------------------------------------ things that happen

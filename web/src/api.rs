@@ -2,6 +2,7 @@
 //! in sessionStorage, never put in links), the engine status, the actions and the wait.
 
 use berth_core::actions::Action;
+use berth_core::ops::Op;
 use berth_core::wait::WaitCondition;
 use gloo_net::http::{Request, RequestBuilder};
 
@@ -114,20 +115,32 @@ pub async fn engine() -> Result<EngineInfo, ApiError> {
     })
 }
 
+/// Sends `op` to berth's API, which takes the Engine API's paths under `/api`
+/// ([`Op::request`]). The operations the web app sends carry no body.
+async fn ask(op: &Op) -> Result<String, ApiError> {
+    let request = op.request();
+    let url = format!("/api{}", request.uri());
+    let builder = match request.method {
+        "DELETE" => Request::delete(&url),
+        "GET" => Request::get(&url),
+        _ => Request::post(&url),
+    };
+    send(builder).await
+}
+
 /// Carries out `action` on container `id`.
 pub async fn act(id: &str, action: Action) -> Result<(), ApiError> {
-    let builder = match action {
-        Action::Remove => Request::delete(&format!("/api/containers/{id}")),
-        Action::ForceRemove => Request::delete(&format!("/api/containers/{id}?force=1")),
-        other => Request::post(&format!("/api/containers/{id}/{}", other.as_str())),
-    };
-    send(builder).await.map(|_| ())
+    ask(&Op::of_action(action, id)).await.map(|_| ())
 }
 
 /// `POST /api/containers/{id}/wait?condition=…`: resolves when the engine answers.
 pub async fn wait(id: &str, condition: WaitCondition) -> Result<WaitAnswer, ApiError> {
-    let url = format!("/api/containers/{id}/wait?condition={}", condition.as_str());
-    let body = send(Request::post(&url)).await?;
+    let body = ask(&Op::Wait {
+        target: id.to_owned(),
+        condition,
+        timeout_ms: None,
+    })
+    .await?;
     serde_json::from_str(&body).map_err(|e| ApiError {
         status: 200,
         message: format!("unreadable wait answer: {e}"),

@@ -6,6 +6,7 @@
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use berth_core::container::HealthConfig;
+use berth_core::ops::Op;
 use berth_core::restart::RestartPolicy;
 use berth_core::sim::{CreateSpec, Probe, Program};
 use berth_core::state::StateKind;
@@ -18,9 +19,9 @@ use berth_web::lab::model::{
 };
 
 fn create(spec: CreateSpec) -> Step {
-    Step::Create {
+    Step::Op(Op::Create {
         spec: Box::new(spec),
-    }
+    })
 }
 
 fn t(s: &str) -> String {
@@ -81,39 +82,39 @@ fn busy_session() -> Session {
                     Probe::PassesThenFails { passes: 1 },
                 ),
         ),
-        Step::Start { target: t("crash") },
-        Step::Start { target: t("api") },
-        Step::Wait {
+        Step::Op(Op::Start { target: t("crash") }),
+        Step::Op(Op::Start { target: t("api") }),
+        Step::Op(Op::Wait {
             target: t("crash"),
             condition: WaitCondition::NextExit,
             timeout_ms: Some(500),
-        },
-        Step::Wait {
+        }),
+        Step::Op(Op::Wait {
             target: t("crash"),
             condition: WaitCondition::NotRunning,
             timeout_ms: None,
-        },
+        }),
         Step::NextDeadline,
         Step::Advance { ms: 2_500 },
-        Step::Pause { target: t("api") },
-        Step::Start { target: t("api") },
-        Step::Unpause { target: t("api") },
+        Step::Op(Op::Pause { target: t("api") }),
+        Step::Op(Op::Start { target: t("api") }),
+        Step::Op(Op::Unpause { target: t("api") }),
         Step::Probe {
             target: t("api"),
             passed: true,
         },
-        Step::Rename {
+        Step::Op(Op::Rename {
             target: t("api"),
             name: t("web"),
-        },
-        Step::Kill {
+        }),
+        Step::Op(Op::Kill {
             target: t("web"),
             signal: Some(t("SIGTERM")),
-        },
-        Step::Remove {
+        }),
+        Step::Op(Op::Remove {
             target: t("crash"),
             force: false,
-        },
+        }),
         Step::Inspect { target: t("nope") },
         Step::Advance { ms: 3 * 3_600_000 },
     ];
@@ -226,7 +227,7 @@ fn quiet_ticks_merge_and_replay_the_same() {
                 code: 1,
             }),
     ));
-    lab.apply(Step::Start { target: t("loop") });
+    lab.apply(Step::Op(Op::Start { target: t("loop") }));
     // 100 ms ticks for 5 s: the quiet stretches merge, each exit and restart is its own step.
     for _ in 0..50 {
         lab.tick(100);
@@ -269,7 +270,7 @@ fn waiters_return_or_give_up_at_their_virtual_deadline() {
     lab.apply(create(
         CreateSpec::new("local/busybox:1", &["sh", "-c", "exit 3"]).named("job"),
     ));
-    lab.apply(Step::Start { target: t("job") });
+    lab.apply(Step::Op(Op::Start { target: t("job") }));
     lab.apply(Step::Exit {
         target: t("job"),
         code: 3,
@@ -277,22 +278,22 @@ fn waiters_return_or_give_up_at_their_virtual_deadline() {
     let placed_at = lab.current().now;
     // not-running on an exited container: at once.
     let r = lab
-        .apply(Step::Wait {
+        .apply(Step::Op(Op::Wait {
             target: t("job"),
             condition: WaitCondition::NotRunning,
             timeout_ms: None,
-        })
+        }))
         .clone();
     assert_eq!(r.result, Ok(Done::WaitPlaced { number: 1 }));
     let w = &r.frame.waiters[0];
     assert!(w.immediate);
     assert_eq!(w.outcome.as_ref().map(|o| o.status.exit_code), Some(3));
     // next-exit on the same container: waits, then gives up at its deadline.
-    lab.apply(Step::Wait {
+    lab.apply(Step::Op(Op::Wait {
         target: t("job"),
         condition: WaitCondition::NextExit,
         timeout_ms: Some(1_500),
-    });
+    }));
     assert!(lab.current().waiters[1].outcome.is_none());
     assert_eq!(
         lab.next_deadline(),
@@ -309,19 +310,19 @@ fn waiters_return_or_give_up_at_their_virtual_deadline() {
     assert_eq!(o.status.error.as_deref(), Some(DEADLINE_EXCEEDED));
     assert_eq!(o.at, placed_at.add(Duration::from_millis(1_500)));
     // A waiter whose container exits before its deadline returns the exit code then.
-    lab.apply(Step::Start { target: t("job") });
-    lab.apply(Step::Wait {
+    lab.apply(Step::Op(Op::Start { target: t("job") }));
+    lab.apply(Step::Op(Op::Wait {
         target: t("job"),
         condition: WaitCondition::NextExit,
         timeout_ms: Some(60_000),
-    });
+    }));
     lab.apply(Step::Advance { ms: 10_000 });
     let exited_at = lab.current().now;
     let r = lab
-        .apply(Step::Kill {
+        .apply(Step::Op(Op::Kill {
             target: t("job"),
             signal: None,
-        })
+        }))
         .clone();
     let o = r.frame.waiters[2]
         .outcome
@@ -348,13 +349,13 @@ fn moves_follow_the_engines_events() {
         r.moves.iter().map(|m| m.path.clone()).collect::<Vec<_>>(),
         vec![vec![Place::New, Place::State(StateKind::Created)]]
     );
-    lab.apply(Step::Start { target: t("web") });
+    lab.apply(Step::Op(Op::Start { target: t("web") }));
     // A restart of a running container goes out and back.
     let r = lab
-        .apply(Step::Restart {
+        .apply(Step::Op(Op::Restart {
             target: t("web"),
             timeout: None,
-        })
+        }))
         .clone();
     assert_eq!(
         r.moves[0].path,
@@ -366,10 +367,10 @@ fn moves_follow_the_engines_events() {
     );
     // rm -f of a running container: killed, then removed through removing.
     let r = lab
-        .apply(Step::Remove {
+        .apply(Step::Op(Op::Remove {
             target: t("web"),
             force: true,
-        })
+        }))
         .clone();
     assert_eq!(
         r.moves[0].path,
@@ -417,7 +418,7 @@ fn a_runaway_clock_is_cut_short_not_hung() {
                 Probe::Passes,
             ),
     ));
-    lab.apply(Step::Start { target: t("busy") });
+    lab.apply(Step::Op(Op::Start { target: t("busy") }));
     let r = lab.apply(Step::Advance { ms: 3_600_000 }).clone();
     match r.result {
         Ok(Done::Clock {

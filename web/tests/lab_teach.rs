@@ -5,6 +5,7 @@
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use berth_core::container::HealthConfig;
+use berth_core::ops::Op;
 use berth_core::restart::RestartPolicy;
 use berth_core::sim::{CreateSpec, Probe, Program};
 use berth_core::time::{Duration, Time};
@@ -20,81 +21,81 @@ fn t(s: &str) -> String {
 fn every_operation_has_its_cli_command_and_api_call() {
     let cases: Vec<(Step, Option<&str>, Option<&str>)> = vec![
         (
-            Step::Stop {
+            Step::Op(Op::Stop {
                 target: t("web"),
                 timeout: Some(10),
-            },
+            }),
             Some("docker stop -t 10 web"),
             Some("POST /containers/web/stop?t=10"),
         ),
         (
-            Step::Stop {
+            Step::Op(Op::Stop {
                 target: t("web"),
                 timeout: None,
-            },
+            }),
             Some("docker stop web"),
             Some("POST /containers/web/stop"),
         ),
         (
-            Step::Restart {
+            Step::Op(Op::Restart {
                 target: t("web"),
                 timeout: Some(0),
-            },
+            }),
             Some("docker restart -t 0 web"),
             Some("POST /containers/web/restart?t=0"),
         ),
         (
-            Step::Start { target: t("web") },
+            Step::Op(Op::Start { target: t("web") }),
             Some("docker start web"),
             Some("POST /containers/web/start"),
         ),
         (
-            Step::Kill {
+            Step::Op(Op::Kill {
                 target: t("web"),
                 signal: Some(t("SIGTERM")),
-            },
+            }),
             Some("docker kill -s SIGTERM web"),
             Some("POST /containers/web/kill?signal=SIGTERM"),
         ),
         (
-            Step::Kill {
+            Step::Op(Op::Kill {
                 target: t("web"),
                 signal: None,
-            },
+            }),
             Some("docker kill web"),
             Some("POST /containers/web/kill"),
         ),
         (
-            Step::Pause { target: t("web") },
+            Step::Op(Op::Pause { target: t("web") }),
             Some("docker pause web"),
             Some("POST /containers/web/pause"),
         ),
         (
-            Step::Unpause { target: t("web") },
+            Step::Op(Op::Unpause { target: t("web") }),
             Some("docker unpause web"),
             Some("POST /containers/web/unpause"),
         ),
         (
-            Step::Remove {
+            Step::Op(Op::Remove {
                 target: t("web"),
                 force: true,
-            },
+            }),
             Some("docker rm -f web"),
             Some("DELETE /containers/web?force=1"),
         ),
         (
-            Step::Remove {
+            Step::Op(Op::Remove {
                 target: t("web"),
                 force: false,
-            },
+            }),
             Some("docker rm web"),
             Some("DELETE /containers/web"),
         ),
         (
-            Step::Rename {
+            Step::Op(Op::Rename {
                 target: t("web"),
                 name: t("api"),
-            },
+            }),
             Some("docker rename web api"),
             Some("POST /containers/web/rename?name=api"),
         ),
@@ -104,29 +105,29 @@ fn every_operation_has_its_cli_command_and_api_call() {
             Some("GET /containers/3f2a/json"),
         ),
         (
-            Step::Wait {
+            Step::Op(Op::Wait {
                 target: t("web"),
                 condition: WaitCondition::NotRunning,
                 timeout_ms: None,
-            },
+            }),
             Some("docker wait web"),
             Some("POST /containers/web/wait?condition=not-running"),
         ),
         // The CLI has no flag for the other conditions: only the API.
         (
-            Step::Wait {
+            Step::Op(Op::Wait {
                 target: t("web"),
                 condition: WaitCondition::NextExit,
                 timeout_ms: Some(5),
-            },
+            }),
             None,
             Some("POST /containers/web/wait?condition=next-exit"),
         ),
         // A reference that needs escaping, in the shell and in the URL.
         (
-            Step::Start {
+            Step::Op(Op::Start {
                 target: t("my web"),
-            },
+            }),
             Some("docker start 'my web'"),
             Some("POST /containers/my%20web/start"),
         ),
@@ -181,20 +182,31 @@ fn create_writes_the_options_as_flags() {
             })
     };
     assert_eq!(
-        teach::create_command(&spec),
+        Op::Create {
+            spec: Box::new(spec.clone())
+        }
+        .cli()
+        .unwrap_or_default(),
         "docker create --name crash --restart on-failure:2 -m 8m --stop-timeout 1 \
          --stop-signal SIGQUIT --health-cmd true --health-interval 1500ms --health-retries 2 \
          local/busybox:1 sh -c 'sleep 1; exit 7'"
     );
-    let step = Step::Create {
+    let step = Step::Op(Op::Create {
         spec: Box::new(spec),
-    };
+    });
     assert_eq!(
         teach::api(&step).as_deref(),
         Some("POST /containers/create?name=crash")
     );
     let bare = CreateSpec::new("nginx", &[]);
-    assert_eq!(teach::create_command(&bare), "docker create nginx");
+    assert_eq!(
+        Op::Create {
+            spec: Box::new(bare.clone())
+        }
+        .cli()
+        .unwrap_or_default(),
+        "docker create nginx"
+    );
 }
 
 #[test]
@@ -240,22 +252,22 @@ fn the_clock_reads_in_hours_minutes_seconds_and_millis() {
 #[test]
 fn the_account_of_a_step_says_what_the_engine_did_and_decided() {
     let mut lab = Lab::new(Session::new(3, DEFAULT_START));
-    lab.apply(Step::Create {
+    lab.apply(Step::Op(Op::Create {
         spec: Box::new(
             CreateSpec::new("local/busybox:1", &["sleep", "1000"])
                 .named("stubborn")
                 .program(Program::IgnoresSigterm),
         ),
-    });
-    lab.apply(Step::Start {
+    }));
+    lab.apply(Step::Op(Op::Start {
         target: t("stubborn"),
-    });
+    }));
     let before = lab.current();
     let r = lab
-        .apply(Step::Stop {
+        .apply(Step::Op(Op::Stop {
             target: t("stubborn"),
             timeout: Some(1),
-        })
+        }))
         .clone();
     let text = teach::explain(&r, &before);
     assert!(
@@ -269,14 +281,14 @@ fn the_account_of_a_step_says_what_the_engine_did_and_decided() {
     assert!(text.contains("Exit code 137: killed by SIGKILL"), "{text}");
 
     // A policy restart: the decision and the backoff, from the engine.
-    lab.apply(Step::Create {
+    lab.apply(Step::Op(Op::Create {
         spec: Box::new(
             CreateSpec::new("local/busybox:1", &["sh", "-c", "exit 7"])
                 .named("crash")
                 .restart(RestartPolicy::on_failure(2)),
         ),
-    });
-    lab.apply(Step::Start { target: t("crash") });
+    }));
+    lab.apply(Step::Op(Op::Start { target: t("crash") }));
     let before = lab.current();
     let r = lab
         .apply(Step::Exit {
@@ -294,9 +306,9 @@ fn the_account_of_a_step_says_what_the_engine_did_and_decided() {
     // A refusal names the status; the message itself is shown verbatim beside it.
     let before = lab.current();
     let r = lab
-        .apply(Step::Pause {
+        .apply(Step::Op(Op::Pause {
             target: t("stubborn"),
-        })
+        }))
         .clone();
     let text = teach::explain(&r, &before);
     assert!(

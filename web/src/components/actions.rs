@@ -155,10 +155,10 @@ pub fn action_bar(p: &ActionBarProps) -> Html {
             if unchanged {
                 format!(
                     "docker {}: nothing to do, the engine answers 304 Not Modified",
-                    cli(action)
+                    action.cli_words()
                 )
             } else {
-                format!("docker {}", cli(action))
+                format!("docker {}", action.cli_words())
             }
         };
         if ok.is_empty() && !refused.is_empty() {
@@ -203,7 +203,7 @@ pub fn action_bar(p: &ActionBarProps) -> Html {
                 <>
                     <h2>{ format!("{} {what}?", label(action)) }</h2>
                     <p>{ consequence(action) }</p>
-                    <p class="muted"><code>{ format!("docker {} {}", cli(action),
+                    <p class="muted"><code>{ format!("docker {} {}", action.cli_words(),
                         ok.iter().map(|c| display_name(c)).collect::<Vec<_>>().join(" ")) }</code></p>
                     if !refused.is_empty() {
                         <p class="muted">{ format!("Skipped (the engine would refuse): {}", refused.join("; ")) }</p>
@@ -236,20 +236,7 @@ pub fn action_bar(p: &ActionBarProps) -> Html {
     }
 }
 
-/// The docker CLI command of an action.
-pub fn cli(a: Action) -> &'static str {
-    match a {
-        Action::Start => "start",
-        Action::Stop => "stop",
-        Action::Restart => "restart",
-        Action::Pause => "pause",
-        Action::Unpause => "unpause",
-        Action::Kill => "kill",
-        Action::Remove => "rm",
-        Action::ForceRemove => "rm --force",
-    }
-}
-
+/// What the action does beyond its name, for the confirmation dialog.
 fn consequence(a: Action) -> &'static str {
     match a {
         Action::Kill => "SIGKILL ends the process at once: no clean shutdown, exit code 137.",

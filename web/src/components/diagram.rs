@@ -1,8 +1,10 @@
-//! The lifecycle diagram: the seven states as an SVG graph, the current one highlighted, and the
-//! moves the rules allow from here ([`berth_core::actions::allowed`]) drawn as live arrows.
+//! The lifecycle diagram: the seven states as an SVG graph, the current one highlighted, the
+//! core's moves between them ([`berth_core::lifecycle::MOVES`]), and those the rules allow from
+//! here ([`berth_core::actions::allowed`]) drawn as live arrows. Only the layout is this page's.
 
 use berth_core::actions::{allowed, Action};
 use berth_core::container::Container;
+use berth_core::lifecycle::{Move, Place, MOVES};
 use berth_core::state::StateKind;
 use yew::prelude::*;
 
@@ -19,61 +21,38 @@ fn position(k: StateKind) -> (f64, f64) {
     }
 }
 
-/// One move of the state machine.
-pub struct Edge {
-    /// From.
-    pub from: StateKind,
-    /// To.
-    pub to: StateKind,
-    /// What makes it happen.
-    pub label: &'static str,
-    /// The user actions that make it (none: the engine does it on its own).
-    pub actions: &'static [Action],
-    /// How far the curve bows to the left of its direction (0: straight), in pixels.
-    pub bend: f64,
-}
-
-const fn edge(
-    from: StateKind,
-    to: StateKind,
-    label: &'static str,
-    actions: &'static [Action],
-    bend: f64,
-) -> Edge {
-    Edge {
-        from,
-        to,
-        label,
-        actions,
-        bend,
+/// How far the curve of a move bows to the left of its direction (0: straight), in pixels. The
+/// moves are the core's ([`MOVES`]); where they are drawn is this page's.
+fn bend(from: StateKind, to: StateKind) -> f64 {
+    match (from, to) {
+        (Paused, Exited) => -150.0,
+        (Created, Removing) => -70.0,
+        (Paused, Removing) => 70.0,
+        _ => 0.0,
     }
 }
 
-use Action::{ForceRemove, Kill, Pause, Remove, Restart, Start, Stop, Unpause};
-use StateKind::{Created, Dead, Exited, Paused, Removing, Restarting, Running};
+use StateKind::{Created, Exited, Paused, Removing};
 
-/// Every move the engine makes.
-pub const EDGES: &[Edge] = &[
-    edge(Created, Running, "start", &[Start, Restart], 0.0),
-    edge(Running, Paused, "pause", &[Pause], 0.0),
-    edge(Paused, Running, "unpause", &[Unpause], 0.0),
-    edge(Running, Exited, "stop · kill · exit", &[Stop, Kill], 0.0),
-    edge(Exited, Running, "start · restart", &[Start, Restart], 0.0),
-    edge(Running, Restarting, "exit + policy", &[], 0.0),
-    edge(Restarting, Running, "backoff over", &[], 0.0),
-    edge(Restarting, Exited, "stop · kill", &[Stop, Kill], 0.0),
-    edge(Paused, Exited, "stop · kill", &[Stop, Kill], -150.0),
-    edge(Exited, Removing, "rm", &[Remove, ForceRemove], 0.0),
-    edge(Created, Removing, "rm", &[Remove, ForceRemove], -70.0),
-    edge(Running, Removing, "rm -f", &[ForceRemove], 0.0),
-    edge(Paused, Removing, "rm -f", &[ForceRemove], 70.0),
-    edge(Removing, Dead, "removal fails", &[], 0.0),
-    edge(Dead, Removing, "rm", &[Remove, ForceRemove], 0.0),
-];
+/// One move of the core's table between two of the seven states (this diagram draws neither
+/// "new" nor "removed").
+struct Edge {
+    from: StateKind,
+    to: StateKind,
+    spec: &'static Move,
+}
 
-/// Whether `e` is a move the rules allow from `current` with `ok` actions accepted.
-pub fn edge_allowed(e: &Edge, current: StateKind, ok: &[Action]) -> bool {
-    e.from == current && e.actions.iter().any(|a| ok.contains(a))
+/// The moves this diagram draws, in the table's order.
+fn edges() -> impl Iterator<Item = Edge> {
+    MOVES.iter().filter_map(|m| match (m.from, m.to) {
+        (Place::State(from), Place::State(to)) => Some(Edge { from, to, spec: m }),
+        _ => None,
+    })
+}
+
+/// Whether `e` is a move an operation the rules accept (`ok`) makes from `current`.
+fn edge_allowed(e: &Edge, current: StateKind, ok: &[Action]) -> bool {
+    e.from == current && e.spec.actions().any(|a| ok.contains(&a))
 }
 
 /// Props of [`Lifecycle`].
@@ -111,12 +90,13 @@ fn geometry(e: &Edge) -> (String, (f64, f64)) {
     // The unit normal to the left of the direction.
     let (nx, ny) = (dy / len, -dx / len);
     // Two moves between the same pair are drawn apart, each on its own side.
-    let pair = EDGES.iter().any(|o| o.from == e.to && o.to == e.from);
+    let pair = e.spec.reverse().is_some();
     let shift = if pair { 8.0 } else { 0.0 };
     let a2 = (a.0 + nx * shift, a.1 + ny * shift);
     let b2 = (b.0 + nx * shift, b.1 + ny * shift);
     let mid = ((a2.0 + b2.0) / 2.0, (a2.1 + b2.1) / 2.0);
-    let control = (mid.0 + nx * e.bend * 2.0, mid.1 + ny * e.bend * 2.0);
+    let bend = bend(e.from, e.to);
+    let control = (mid.0 + nx * bend * 2.0, mid.1 + ny * bend * 2.0);
     let start = exit_point(a2, control);
     let end = exit_point(b2, control);
     // The curve's midpoint, and the label a little further out on the same side.
@@ -124,8 +104,8 @@ fn geometry(e: &Edge) -> (String, (f64, f64)) {
         0.25 * start.0 + 0.5 * control.0 + 0.25 * end.0,
         0.25 * start.1 + 0.5 * control.1 + 0.25 * end.1,
     );
-    let out = if pair || e.bend != 0.0 { 14.0 } else { 10.0 };
-    let side = if e.bend < 0.0 { -1.0 } else { 1.0 };
+    let out = if pair || bend != 0.0 { 14.0 } else { 10.0 };
+    let side = if bend < 0.0 { -1.0 } else { 1.0 };
     let label = (
         on_curve.0 + nx * out * side,
         on_curve.1 + ny * out * side + 4.0,
@@ -142,10 +122,10 @@ fn geometry(e: &Edge) -> (String, (f64, f64)) {
 pub fn lifecycle(p: &LifecycleProps) -> Html {
     let current = p.container.state.kind();
     let ok = allowed(&p.container);
-    let edges = EDGES.iter().enumerate().map(|(i, e)| {
-        let (d, (lx, ly)) = geometry(e);
-        let live = edge_allowed(e, current, &ok);
-        let automatic = e.actions.is_empty();
+    let edges = edges().enumerate().map(|(i, e)| {
+        let (d, (lx, ly)) = geometry(&e);
+        let live = edge_allowed(&e, current, &ok);
+        let automatic = e.spec.is_automatic();
         let class = classes!(
             "edge",
             live.then_some("live"),
@@ -156,9 +136,9 @@ pub fn lifecycle(p: &LifecycleProps) -> Html {
             <g class={class} key={i}>
                 <path d={d} fill="none"
                     marker-end={if live { "url(#arrow-live)" } else { "url(#arrow)" }} />
-                <title>{ format!("{} → {}: {}", e.from, e.to, e.label) }</title>
+                <title>{ format!("{} → {}: {}", e.from, e.to, e.spec.label) }</title>
                 if e.from == current {
-                    <text x={fmt(lx)} y={fmt(ly)} text-anchor="middle" class="edge-label">{ e.label }</text>
+                    <text x={fmt(lx)} y={fmt(ly)} text-anchor="middle" class="edge-label">{ e.spec.label }</text>
                 }
             </g>
         }

@@ -4,6 +4,7 @@
 use std::rc::Rc;
 
 use berth_core::container::HealthConfig;
+use berth_core::ops::Op;
 use berth_core::restart::RestartPolicy;
 use berth_core::sim::{CreateSpec, Probe, Program};
 use berth_core::time::Duration;
@@ -204,9 +205,9 @@ fn create_form(p: &PanelProps) -> Html {
                 program,
                 ..CreateSpec::default()
             };
-            dispatch.emit(LabMsg::Apply(Step::Create {
+            dispatch.emit(LabMsg::Apply(Step::Op(Op::Create {
                 spec: Box::new(spec),
-            }));
+            })));
         })
     };
 
@@ -358,34 +359,34 @@ fn operations(p: &PanelProps) -> Html {
     let tt = t.clone();
     let to = (*timeout).clone();
     let stop = Rc::new(move || {
-        Some(Step::Stop {
+        Some(Step::Op(Op::Stop {
             target: tt.clone(),
             timeout: int(&to),
-        })
+        }))
     });
     let tt = t.clone();
     let to = (*timeout).clone();
     let restart = Rc::new(move || {
-        Some(Step::Restart {
+        Some(Step::Op(Op::Restart {
             target: tt.clone(),
             timeout: int(&to),
-        })
+        }))
     });
     let tt = t.clone();
     let sg = (*signal).clone();
     let kill = Rc::new(move || {
-        Some(Step::Kill {
+        Some(Step::Op(Op::Kill {
             target: tt.clone(),
             signal: Some(sg.trim().to_owned()).filter(|s| !s.is_empty()),
-        })
+        }))
     });
     let tt = t.clone();
     let nn = (*new_name).clone();
     let rename = Rc::new(move || {
-        Some(Step::Rename {
+        Some(Step::Op(Op::Rename {
             target: tt.clone(),
             name: nn.trim().to_owned(),
-        })
+        }))
     });
     let tt = t.clone();
     let cd = (*code).clone();
@@ -407,11 +408,11 @@ fn operations(p: &PanelProps) -> Html {
     let cond = (*condition).clone();
     let wt = (*wait_timeout).clone();
     let wait = Rc::new(move || {
-        Some(Step::Wait {
+        Some(Step::Op(Op::Wait {
             target: tt.clone(),
             condition: cond.parse::<WaitCondition>().unwrap_or_default(),
             timeout_ms: int(&wt),
-        })
+        }))
     });
     let simple = |f: fn(String) -> Step| {
         let tt = t.clone();
@@ -427,9 +428,9 @@ fn operations(p: &PanelProps) -> Html {
             <h2 id="ops-title">{ "Operate" }</h2>
             { text_field("op-target", "container (name, ID or ID prefix)", &target, "web") }
             <div class="btn-row">
-                { btn("start", "op-start", false, simple(|target| Step::Start { target })) }
-                { btn("pause", "op-pause", false, simple(|target| Step::Pause { target })) }
-                { btn("unpause", "op-unpause", false, simple(|target| Step::Unpause { target })) }
+                { btn("start", "op-start", false, simple(|target| Step::Op(Op::Start { target }))) }
+                { btn("pause", "op-pause", false, simple(|target| Step::Op(Op::Pause { target }))) }
+                { btn("unpause", "op-unpause", false, simple(|target| Step::Op(Op::Unpause { target }))) }
                 { btn("inspect", "op-inspect", false, simple(|target| Step::Inspect { target })) }
             </div>
             <div class="inline-op">
@@ -446,8 +447,8 @@ fn operations(p: &PanelProps) -> Html {
                 { btn("rename", "op-rename", false, rename) }
             </div>
             <div class="btn-row">
-                { btn("rm", "op-rm", true, simple(|target| Step::Remove { target, force: false })) }
-                { btn("rm -f", "op-rm-f", true, simple(|target| Step::Remove { target, force: true })) }
+                { btn("rm", "op-rm", true, simple(|target| Step::Op(Op::Remove { target, force: false }))) }
+                { btn("rm -f", "op-rm-f", true, simple(|target| Step::Op(Op::Remove { target, force: true }))) }
             </div>
         </section>
         <section class="card lab-card" aria-labelledby="own-title">

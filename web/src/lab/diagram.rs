@@ -1,13 +1,13 @@
-//! The lab's lifecycle diagram: the seven states plus "removed" as an SVG graph, with the way
-//! the selected container went in the step just made drawn as a highlighted path, its state now
-//! filled, and the moves the core's rules allow from here ([`berth_core::actions::allowed`]).
+//! The lab's lifecycle diagram: the seven states plus "removed" as an SVG graph of the core's
+//! moves ([`berth_core::lifecycle::MOVES`]), with the way the selected container went in the
+//! step just made drawn as a highlighted path, its state now filled, and the moves the core's
+//! rules allow from here ([`berth_core::actions::allowed`]). Only the layout is this page's.
 
 use berth_core::actions::{allowed, Action};
 use berth_core::container::Container;
+use berth_core::lifecycle::{Move, Place, MOVES};
 use berth_core::state::StateKind;
 use yew::prelude::*;
-
-use super::model::Place;
 
 const NODE_W: f64 = 124.0;
 const NODE_H: f64 = 38.0;
@@ -26,13 +26,10 @@ fn position(p: Place) -> (f64, f64) {
     }
 }
 
-/// One move of the lifecycle.
-struct Edge {
-    from: Place,
-    to: Place,
-    label: &'static str,
-    /// The user actions that make it; none for the engine's own moves.
-    actions: &'static [Action],
+/// Where a move of the core's table ([`MOVES`]) is drawn; the moves are the core's, their
+/// shapes this page's.
+#[derive(Default)]
+struct Layout {
     /// How far the curve bows to its left (pairs of opposite moves are drawn apart).
     bend: f64,
     /// A control point of its own, for a curve that goes around other states.
@@ -41,147 +38,42 @@ struct Edge {
     label_at: Option<(f64, f64)>,
 }
 
-const fn st(k: StateKind) -> Place {
-    Place::State(k)
+fn layout(from: Place, to: Place) -> Layout {
+    use StateKind::{Created, Dead, Exited, Paused, Removing, Restarting, Running};
+    let bend = |bend| Layout {
+        bend,
+        ..Layout::default()
+    };
+    match (from, to) {
+        (Place::State(Running), Place::State(Paused))
+        | (Place::State(Paused), Place::State(Running))
+        | (Place::State(Removing), Place::State(Dead))
+        | (Place::State(Dead), Place::State(Removing)) => bend(14.0),
+        (Place::State(Running), Place::State(Exited))
+        | (Place::State(Exited), Place::State(Running)) => bend(24.0),
+        (Place::State(Running), Place::State(Restarting))
+        | (Place::State(Restarting), Place::State(Running)) => bend(16.0),
+        (Place::State(Paused), Place::State(Exited)) => Layout {
+            label_at: Some((606.0, 118.0)),
+            ..Layout::default()
+        },
+        // Through the gap between "exited" and "dead", beside the move from "paused".
+        (Place::State(Running), Place::State(Removing)) => Layout {
+            ctrl: Some((575.0, 215.0)),
+            label_at: Some((484.0, 296.0)),
+            ..Layout::default()
+        },
+        (Place::State(Paused), Place::State(Removing)) => Layout {
+            label_at: Some((572.0, 182.0)),
+            ..Layout::default()
+        },
+        (Place::State(Created), Place::State(Removing)) => Layout {
+            ctrl: Some((40.0, 345.0)),
+            ..Layout::default()
+        },
+        _ => Layout::default(),
+    }
 }
-
-const EDGES: &[Edge] = &[
-    Edge {
-        from: Place::New,
-        to: st(StateKind::Created),
-        label: "create",
-        actions: &[],
-        bend: 0.0,
-        ctrl: None,
-        label_at: None,
-    },
-    Edge {
-        from: st(StateKind::Created),
-        to: st(StateKind::Running),
-        label: "start",
-        actions: &[Action::Start, Action::Restart],
-        bend: 0.0,
-        ctrl: None,
-        label_at: None,
-    },
-    Edge {
-        from: st(StateKind::Running),
-        to: st(StateKind::Paused),
-        label: "pause",
-        actions: &[Action::Pause],
-        bend: 14.0,
-        ctrl: None,
-        label_at: None,
-    },
-    Edge {
-        from: st(StateKind::Paused),
-        to: st(StateKind::Running),
-        label: "unpause",
-        actions: &[Action::Unpause],
-        bend: 14.0,
-        ctrl: None,
-        label_at: None,
-    },
-    Edge {
-        from: st(StateKind::Running),
-        to: st(StateKind::Exited),
-        label: "stop · kill · exit",
-        actions: &[Action::Stop, Action::Kill],
-        bend: 24.0,
-        ctrl: None,
-        label_at: None,
-    },
-    Edge {
-        from: st(StateKind::Exited),
-        to: st(StateKind::Running),
-        label: "start · restart",
-        actions: &[Action::Start, Action::Restart],
-        bend: 24.0,
-        ctrl: None,
-        label_at: None,
-    },
-    Edge {
-        from: st(StateKind::Running),
-        to: st(StateKind::Restarting),
-        label: "exit + policy",
-        actions: &[],
-        bend: 16.0,
-        ctrl: None,
-        label_at: None,
-    },
-    Edge {
-        from: st(StateKind::Restarting),
-        to: st(StateKind::Running),
-        label: "backoff over",
-        actions: &[],
-        bend: 16.0,
-        ctrl: None,
-        label_at: None,
-    },
-    Edge {
-        from: st(StateKind::Restarting),
-        to: st(StateKind::Exited),
-        label: "stop · kill",
-        actions: &[Action::Stop, Action::Kill],
-        bend: 0.0,
-        ctrl: None,
-        label_at: None,
-    },
-    Edge {
-        from: st(StateKind::Paused),
-        to: st(StateKind::Exited),
-        label: "kill · stop",
-        actions: &[Action::Stop, Action::Kill],
-        bend: 0.0,
-        ctrl: None,
-        label_at: Some((596.0, 150.0)),
-    },
-    Edge {
-        from: st(StateKind::Created),
-        to: st(StateKind::Removing),
-        label: "rm",
-        actions: &[Action::Remove, Action::ForceRemove],
-        bend: 0.0,
-        ctrl: Some((40.0, 345.0)),
-        label_at: None,
-    },
-    Edge {
-        from: st(StateKind::Exited),
-        to: st(StateKind::Removing),
-        label: "rm",
-        actions: &[Action::Remove, Action::ForceRemove],
-        bend: 0.0,
-        ctrl: None,
-        label_at: None,
-    },
-    Edge {
-        from: st(StateKind::Removing),
-        to: Place::Removed,
-        label: "removed",
-        actions: &[],
-        bend: 0.0,
-        ctrl: None,
-        label_at: None,
-    },
-    Edge {
-        from: st(StateKind::Removing),
-        to: st(StateKind::Dead),
-        label: "removal fails",
-        actions: &[],
-        bend: 14.0,
-        ctrl: None,
-        label_at: None,
-    },
-    Edge {
-        from: st(StateKind::Dead),
-        to: st(StateKind::Removing),
-        label: "rm",
-        actions: &[Action::Remove, Action::ForceRemove],
-        bend: 14.0,
-        ctrl: None,
-        label_at: None,
-    },
-];
 
 /// Props of [`Diagram`].
 #[derive(Properties, PartialEq)]
@@ -225,31 +117,31 @@ fn exit_point(a: (f64, f64), b: (f64, f64), is_dot: bool) -> (f64, f64) {
 pub fn diagram(p: &DiagramProps) -> Html {
     let ok: Vec<Action> = p.container.as_deref().map(allowed).unwrap_or_default();
     let current = p.place;
-    let taken = |e: &Edge| p.path.windows(2).any(|w| w[0] == e.from && w[1] == e.to);
-    let order = |e: &Edge| {
+    let taken = |e: &Move| p.path.windows(2).any(|w| w[0] == e.from && w[1] == e.to);
+    let order = |e: &Move| {
         p.path
             .windows(2)
             .position(|w| w[0] == e.from && w[1] == e.to)
             .map(|i| i + 1)
     };
     let multi = p.path.len() > 2;
-    let edges = EDGES.iter().enumerate().map(|(i, e)| {
+    let edges = MOVES.iter().enumerate().map(|(i, e)| {
+        let shape = layout(e.from, e.to);
         let (a, b) = (position(e.from), position(e.to));
         let (dx, dy) = (b.0 - a.0, b.1 - a.1);
         let len = (dx * dx + dy * dy).sqrt().max(1.0);
         // Left normal of the direction a → b: opposite moves bow to opposite sides.
         let (nx, ny) = (dy / len, -dx / len);
-        let ctrl_mid = e.ctrl.unwrap_or((
-            (a.0 + b.0) / 2.0 + nx * e.bend * 2.0,
-            (a.1 + b.1) / 2.0 + ny * e.bend * 2.0,
+        let ctrl_mid = shape.ctrl.unwrap_or((
+            (a.0 + b.0) / 2.0 + nx * shape.bend * 2.0,
+            (a.1 + b.1) / 2.0 + ny * shape.bend * 2.0,
         ));
         let start = exit_point(a, ctrl_mid, e.from == Place::New);
         let end = exit_point(b, ctrl_mid, false);
         let was_taken = taken(e);
-        let possible = e.from == current.unwrap_or(Place::New)
-            && !e.actions.is_empty()
-            && e.actions.iter().any(|x| ok.contains(x));
-        let automatic = e.actions.is_empty() && e.from != Place::New;
+        let possible =
+            e.from == current.unwrap_or(Place::New) && e.actions().any(|x| ok.contains(&x));
+        let automatic = e.is_automatic();
         let class = classes!(
             "edge",
             was_taken.then_some("taken"),
@@ -264,8 +156,8 @@ pub fn diagram(p: &DiagramProps) -> Html {
         let mx = 0.25 * start.0 + 0.5 * ctrl_mid.0 + 0.25 * end.0 + nx * 6.0;
         let my = 0.25 * start.1 + 0.5 * ctrl_mid.1 + 0.25 * end.1 + ny * 8.0 + 4.0;
         // Beside a steep curve the label starts (or ends) at it instead of straddling it.
-        let (mx, my) = e.label_at.unwrap_or((mx, my));
-        let anchor = if e.label_at.is_some() {
+        let (mx, my) = shape.label_at.unwrap_or((mx, my));
+        let anchor = if shape.label_at.is_some() {
             "start"
         } else if nx.abs() < 0.6 {
             "middle"

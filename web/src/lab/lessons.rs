@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use berth_core::container::HealthConfig;
+use berth_core::ops::Op;
 use berth_core::restart::RestartPolicy;
 use berth_core::sim::{CreateSpec, Probe, Program};
 use berth_core::time::Duration;
@@ -123,9 +124,9 @@ fn status(name: &'static str, state: &'static str, status: &'static str) -> Expe
 }
 
 fn create(spec: CreateSpec) -> Step {
-    Step::Create {
+    Step::Op(Op::Create {
         spec: Box::new(spec),
-    }
+    })
 }
 
 /// Every lesson, in the order the page lists them (built once).
@@ -170,14 +171,14 @@ fn restarting() -> Lesson {
         seed: 11,
         steps: vec![
             step(create(crash), "docker create makes the container; nothing runs yet.", vec![status("crash", "created", "Created")]),
-            step(Step::Start { target: t("crash") }, "It runs. Its program sleeps 1 s, then exits 7.", vec![status("crash", "running", "Up Less than a second")]),
+            step(Step::Op(Op::Start { target: t("crash") }), "It runs. Its program sleeps 1 s, then exits 7.", vec![status("crash", "running", "Up Less than a second")]),
             step(Step::NextDeadline, "It exited 7. The policy on-failure:2 decided to restart it (restart 1 of 2) after 100 ms. Meanwhile the container is Running and Restarting at once: the state reads restarting and the status shows the exit code.", vec![status("crash", "restarting", "Restarting (7) Less than a second ago")]),
             step(Step::NextDeadline, "The 100 ms backoff is over: the policy started it again. A policy restart sends no restart event, only start.", vec![status("crash", "running", "Up Less than a second")]),
             step(Step::NextDeadline, "Exit 7 again: restart 2 of 2, and the backoff doubled to 200 ms.", vec![status("crash", "restarting", "Restarting (7) Less than a second ago")]),
             step(Step::NextDeadline, "Second restart.", vec![status("crash", "running", "Up Less than a second")]),
             step(Step::NextDeadline, "The third failure: RestartCount is 2, the maximum, so the policy gives up and the container stays exited (7). The real engine ends exactly here: exited (7), RestartCount 2.", vec![status("crash", "exited", "Exited (7) Less than a second ago")]),
             step(create(looper), "Now a container under always whose program runs four hours before it fails.", vec![status("looper", "created", "Created")]),
-            step(Step::Start { target: t("looper") }, "Started.", vec![status("looper", "running", "Up Less than a second")]),
+            step(Step::Op(Op::Start { target: t("looper") }), "Started.", vec![status("looper", "running", "Up Less than a second")]),
             step(Step::Advance { ms: 3 * HOUR_MS }, "Three hours later, at once: the status text is computed from the virtual clock.", vec![status("looper", "running", "Up 3 hours"), status("crash", "exited", "Exited (7) 3 hours ago")]),
             step(Step::NextDeadline, "It failed after four hours. The run lasted 10 s or more, so the backoff starts again at 100 ms: restarts are quick after a long healthy run, slow in a crash loop (up to 1 minute).", vec![status("looper", "restarting", "Restarting (1) Less than a second ago")]),
             step(Step::NextDeadline, "Restarted by always. docker stop (or kill) would stop the loop: a stopped container is not restarted by its policy.", vec![status("looper", "running", "Up Less than a second")]),
@@ -187,10 +188,12 @@ fn restarting() -> Lesson {
 
 fn waiting() -> Lesson {
     let job = CreateSpec::new(BUSYBOX, &["sh", "-c", "read line; exit 3"]).named("job");
-    let wait = |condition, timeout_ms| Step::Wait {
-        target: t("job"),
-        condition,
-        timeout_ms,
+    let wait = |condition, timeout_ms| {
+        Step::Op(Op::Wait {
+            target: t("job"),
+            condition,
+            timeout_ms,
+        })
     };
     Lesson {
         id: "waiting",
@@ -202,7 +205,7 @@ fn waiting() -> Lesson {
             step(wait(WaitCondition::NotRunning, None), "not-running on a created container returns at once with 0: it is not running.", vec![Expect::Returned { number: 1, exit_code: 0, error: None }]),
             step(wait(WaitCondition::NextExit, Some(2_000)), "next-exit never returns at once; this waiter gives up after 2 s.", vec![Expect::Waiting { number: 2 }]),
             step(Step::NextDeadline, "Nothing exited in 2 s: the wait gave up with -1 and the context's error, as a client timeout does (the real engine sent no answer at all).", vec![Expect::Returned { number: 2, exit_code: -1, error: Some("context deadline exceeded") }]),
-            step(Step::Start { target: t("job") }, "Running now.", vec![status("job", "running", "Up Less than a second")]),
+            step(Step::Op(Op::Start { target: t("job") }), "Running now.", vec![status("job", "running", "Up Less than a second")]),
             step(wait(WaitCondition::NextExit, None), "next-exit waits…", vec![Expect::Waiting { number: 3 }]),
             step(wait(WaitCondition::NotRunning, None), "…and so does not-running while it runs.", vec![Expect::Waiting { number: 4 }]),
             step(Step::Exit { target: t("job"), code: 3 }, "The process exits 3: both waiters return 3.", vec![Expect::Returned { number: 3, exit_code: 3, error: None }, Expect::Returned { number: 4, exit_code: 3, error: None }, status("job", "exited", "Exited (3) Less than a second ago")]),
@@ -210,7 +213,7 @@ fn waiting() -> Lesson {
             step(wait(WaitCondition::NextExit, Some(5_000)), "But next-exit waits for an exit that has not happened yet, even though the container is exited. This is the difference: not-running asks about now, next-exit about the future.", vec![Expect::Waiting { number: 6 }]),
             step(Step::NextDeadline, "No exit within 5 s: it gave up.", vec![Expect::Returned { number: 6, exit_code: -1, error: Some("context deadline exceeded") }]),
             step(wait(WaitCondition::Removed, None), "removed waits for docker rm.", vec![Expect::Waiting { number: 7 }]),
-            step(Step::Remove { target: t("job"), force: false }, "Removed: the waiter returns the last exit code, 3.", vec![Expect::Returned { number: 7, exit_code: 3, error: None }, Expect::Gone { name: "job" }]),
+            step(Step::Op(Op::Remove { target: t("job"), force: false }), "Removed: the waiter returns the last exit code, 3.", vec![Expect::Returned { number: 7, exit_code: 3, error: None }, Expect::Gone { name: "job" }]),
         ],
     }
 }
@@ -230,12 +233,12 @@ fn oom() -> Lesson {
         seed: 13,
         steps: vec![
             step(create(hog), "A container limited to 8 MB (-m 8m) whose shell doubles a string forever.", vec![status("hog", "created", "Created")]),
-            step(Step::Start { target: t("hog") }, "Running, allocating.", vec![status("hog", "running", "Up Less than a second")]),
+            step(Step::Op(Op::Start { target: t("hog") }), "Running, allocating.", vec![status("hog", "running", "Up Less than a second")]),
             step(Step::NextDeadline, "About 0.1 s later the kernel kills it for memory: an oom event, then die with exit code 137, and OOMKilled is true.", vec![status("hog", "exited", "Exited (137) Less than a second ago")]),
             step(create(victim), "For comparison, an ordinary container.", vec![status("victim", "created", "Created")]),
-            step(Step::Start { target: t("victim") }, "Running.", vec![status("victim", "running", "Up Less than a second")]),
-            step(Step::Kill { target: t("victim"), signal: None }, "docker kill sends SIGKILL: also 137, but OOMKilled stays false.", vec![status("victim", "exited", "Exited (137) Less than a second ago")]),
-            step(Step::Start { target: t("hog") }, "Starting hog again clears OOMKilled (every start does)…", vec![status("hog", "running", "Up Less than a second")]),
+            step(Step::Op(Op::Start { target: t("victim") }), "Running.", vec![status("victim", "running", "Up Less than a second")]),
+            step(Step::Op(Op::Kill { target: t("victim"), signal: None }), "docker kill sends SIGKILL: also 137, but OOMKilled stays false.", vec![status("victim", "exited", "Exited (137) Less than a second ago")]),
+            step(Step::Op(Op::Start { target: t("hog") }), "Starting hog again clears OOMKilled (every start does)…", vec![status("hog", "running", "Up Less than a second")]),
             step(Step::NextDeadline, "…until the next OOM kill.", vec![status("hog", "exited", "Exited (137) Less than a second ago")]),
         ],
     }
@@ -258,12 +261,12 @@ fn health() -> Lesson {
         seed: 14,
         steps: vec![
             step(create(api), "Created with --health-cmd, --health-interval 1s and --health-retries 2.", vec![status("api", "created", "Created")]),
-            step(Step::Start { target: t("api") }, "Started: health starting until the first probe.", vec![status("api", "running", "Up Less than a second (health: starting)")]),
+            step(Step::Op(Op::Start { target: t("api") }), "Started: health starting until the first probe.", vec![status("api", "running", "Up Less than a second (health: starting)")]),
             step(Step::NextDeadline, "The first probe passed: healthy (an event health_status: healthy).", vec![status("api", "running", "Up 1 second (healthy)")]),
             step(Step::NextDeadline, "The second passed too.", vec![status("api", "running", "Up 2 seconds (healthy)")]),
             step(Step::NextDeadline, "The third failed: FailingStreak 1, still healthy, because retries is 2.", vec![status("api", "running", "Up 3 seconds (healthy)")]),
             step(Step::NextDeadline, "The second failure in a row: unhealthy. The container keeps running: the engine never restarts an unhealthy container by itself.", vec![status("api", "running", "Up 4 seconds (unhealthy)")]),
-            step(Step::Restart { target: t("api"), timeout: None }, "docker restart: a new run starts with health starting again.", vec![status("api", "running", "Up Less than a second (health: starting)")]),
+            step(Step::Op(Op::Restart { target: t("api"), timeout: None }), "docker restart: a new run starts with health starting again.", vec![status("api", "running", "Up Less than a second (health: starting)")]),
         ],
     }
 }
@@ -280,15 +283,15 @@ fn stopping() -> Lesson {
         seed: 15,
         steps: vec![
             step(create(polite), "A program that exits when asked.", vec![status("polite", "created", "Created")]),
-            step(Step::Start { target: t("polite") }, "Running.", vec![status("polite", "running", "Up Less than a second")]),
-            step(Step::Stop { target: t("polite"), timeout: Some(10) }, "SIGTERM, and it exits at once: 143 = 128 + 15.", vec![status("polite", "exited", "Exited (143) Less than a second ago")]),
+            step(Step::Op(Op::Start { target: t("polite") }), "Running.", vec![status("polite", "running", "Up Less than a second")]),
+            step(Step::Op(Op::Stop { target: t("polite"), timeout: Some(10) }), "SIGTERM, and it exits at once: 143 = 128 + 15.", vec![status("polite", "exited", "Exited (143) Less than a second ago")]),
             step(create(stubborn), "busybox sleep as PID 1 has no SIGTERM handler, and the kernel drops signals PID 1 does not handle.", vec![status("stubborn", "created", "Created")]),
-            step(Step::Start { target: t("stubborn") }, "Running.", vec![status("stubborn", "running", "Up Less than a second")]),
-            step(Step::Stop { target: t("stubborn"), timeout: Some(1) }, "docker stop -t 1: SIGTERM is ignored; it is still running and the engine waits 1 s.", vec![status("stubborn", "running", "Up Less than a second")]),
+            step(Step::Op(Op::Start { target: t("stubborn") }), "Running.", vec![status("stubborn", "running", "Up Less than a second")]),
+            step(Step::Op(Op::Stop { target: t("stubborn"), timeout: Some(1) }), "docker stop -t 1: SIGTERM is ignored; it is still running and the engine waits 1 s.", vec![status("stubborn", "running", "Up Less than a second")]),
             step(Step::NextDeadline, "The timeout passed: SIGKILL, exit 137 (the real engine took 1.1 s and reported 137).", vec![status("stubborn", "exited", "Exited (137) Less than a second ago")]),
-            step(Step::Start { target: t("stubborn") }, "Running again.", vec![status("stubborn", "running", "Up Less than a second")]),
-            step(Step::Kill { target: t("stubborn"), signal: Some(t("SIGTERM")) }, "docker kill -s SIGTERM sends just that signal; ignored, it keeps running.", vec![status("stubborn", "running", "Up Less than a second")]),
-            step(Step::Kill { target: t("stubborn"), signal: None }, "docker kill (SIGKILL) cannot be ignored: 137 at once.", vec![status("stubborn", "exited", "Exited (137) Less than a second ago")]),
+            step(Step::Op(Op::Start { target: t("stubborn") }), "Running again.", vec![status("stubborn", "running", "Up Less than a second")]),
+            step(Step::Op(Op::Kill { target: t("stubborn"), signal: Some(t("SIGTERM")) }), "docker kill -s SIGTERM sends just that signal; ignored, it keeps running.", vec![status("stubborn", "running", "Up Less than a second")]),
+            step(Step::Op(Op::Kill { target: t("stubborn"), signal: None }), "docker kill (SIGKILL) cannot be ignored: 137 at once.", vec![status("stubborn", "exited", "Exited (137) Less than a second ago")]),
         ],
     }
 }
@@ -350,10 +353,10 @@ fn names() -> Lesson {
             vec![status("db", "created", "Created")],
         ),
         step(
-            Step::Rename {
+            Step::Op(Op::Rename {
                 target: t("db"),
                 name: t("web"),
-            },
+            }),
             "Renaming onto a taken name fails the same way, wrapped.",
             vec![Expect::Refused {
                 status: 409,
@@ -361,10 +364,10 @@ fn names() -> Lesson {
             }],
         ),
         step(
-            Step::Rename {
+            Step::Op(Op::Rename {
                 target: t("db"),
                 name: t("db"),
-            },
+            }),
             "Renaming to its own name is a 400.",
             vec![Expect::Refused {
                 status: 400,

@@ -15,14 +15,18 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use berth_core::events::Event;
 use berth_core::model::Model;
+use berth_core::ops::Op;
 use berth_core::restart::RestartDecision;
-use berth_core::sim::{CreateSpec, Deadline, Outcome, Sim, SimError};
+use berth_core::sim::{Deadline, Outcome, Reply, Sim, SimError};
 use berth_core::state::StateKind;
 use berth_core::time::{Duration, Time};
 use berth_core::view::View;
 use berth_core::wait::{StateStatus, WaitCondition, Waiter};
 use berth_core::ErrorKind;
 use serde::{Deserialize, Serialize};
+
+/// Where a container is in the lifecycle (the core's).
+pub use berth_core::lifecycle::Place;
 
 /// The session format's version.
 pub const SESSION_VERSION: u32 = 1;
@@ -50,79 +54,10 @@ pub const DEFAULT_SEED: u64 = 42;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Step {
-    /// `docker create`.
-    Create {
-        /// What to create.
-        spec: Box<CreateSpec>,
-    },
-    /// `docker start`.
-    Start {
-        /// A name, an ID or an ID prefix.
-        target: String,
-    },
-    /// `docker stop [-t]`.
-    Stop {
-        /// A name, an ID or an ID prefix.
-        target: String,
-        /// `-t` in seconds; `None` for the container's own.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        timeout: Option<i64>,
-    },
-    /// `docker restart [-t]`.
-    Restart {
-        /// A name, an ID or an ID prefix.
-        target: String,
-        /// `-t` in seconds; `None` for the container's own.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        timeout: Option<i64>,
-    },
-    /// `docker kill [-s]`.
-    Kill {
-        /// A name, an ID or an ID prefix.
-        target: String,
-        /// `-s`; `None` for SIGKILL.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        signal: Option<String>,
-    },
-    /// `docker pause`.
-    Pause {
-        /// A name, an ID or an ID prefix.
-        target: String,
-    },
-    /// `docker unpause`.
-    Unpause {
-        /// A name, an ID or an ID prefix.
-        target: String,
-    },
-    /// `docker rm [-f]`.
-    Remove {
-        /// A name, an ID or an ID prefix.
-        target: String,
-        /// `-f`.
-        #[serde(default)]
-        force: bool,
-    },
-    /// `docker rename`.
-    Rename {
-        /// A name, an ID or an ID prefix.
-        target: String,
-        /// The new name.
-        name: String,
-    },
     /// `docker inspect`: finds a container by reference (to see a prefix resolve or not).
     Inspect {
         /// A name, an ID or an ID prefix.
         target: String,
-    },
-    /// `POST /containers/{id}/wait?condition=…`, given up after `timeout_ms` of virtual time.
-    Wait {
-        /// A name, an ID or an ID prefix.
-        target: String,
-        /// The condition.
-        condition: WaitCondition,
-        /// When the waiter gives up; `None` to wait forever.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        timeout_ms: Option<i64>,
     },
     /// The process exits on its own with `code`.
     Exit {
@@ -167,29 +102,25 @@ pub enum Step {
     },
     /// The clock jumps to the next deadline (a timer of the engine or a waiter's).
     NextDeadline,
+    /// An operation asked of the engine (`docker create`, `stop`, `wait`, …): the core's
+    /// [`Op`], whose tag and fields are the session format's.
+    #[serde(untagged)]
+    Op(Op),
 }
 
 impl Step {
     /// The container reference the step names, if any.
     pub fn target(&self) -> Option<&str> {
         match self {
-            Step::Start { target }
-            | Step::Stop { target, .. }
-            | Step::Restart { target, .. }
-            | Step::Kill { target, .. }
-            | Step::Pause { target }
-            | Step::Unpause { target }
-            | Step::Remove { target, .. }
-            | Step::Rename { target, .. }
-            | Step::Inspect { target }
-            | Step::Wait { target, .. }
+            Step::Op(op) => op.target(),
+            Step::Inspect { target }
             | Step::Exit { target, .. }
             | Step::Oom { target }
             | Step::Probe { target, .. }
             | Step::BeginRemoval { target }
             | Step::CompleteRemoval { target }
             | Step::FailRemoval { target, .. } => Some(target),
-            Step::Create { .. } | Step::Advance { .. } | Step::NextDeadline => None,
+            Step::Advance { .. } | Step::NextDeadline => None,
         }
     }
 
@@ -322,30 +253,6 @@ pub struct WaitInfo {
     pub immediate: bool,
     /// How it ended; `None` while waiting.
     pub outcome: Option<WaitOutcome>,
-}
-
-/// Where a container is in the lifecycle, for the diagram: one of the seven states, or not
-/// (yet, or any more) there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Place {
-    /// Not created yet.
-    New,
-    /// One of the seven states.
-    State(StateKind),
-    /// Removed: gone from the engine.
-    Removed,
-}
-
-impl Place {
-    /// Its label: the state string, `removed`, or `new`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Place::New => "new",
-            Place::State(k) => k.as_str(),
-            Place::Removed => "removed",
-        }
-    }
 }
 
 /// The way a container went in one step: the places it passed through, in order (at least two).
@@ -670,29 +577,39 @@ impl Lab {
     }
 
     fn run(&mut self, step: &Step) -> Result<Done, SimError> {
+        /// Refuses a span of virtual time outside 0 to [`MAX_ADVANCE_MS`], as the engine
+        /// refuses a bad parameter (400).
+        fn span_in_range(ms: i64, what: &str) -> Result<(), SimError> {
+            if (0..=MAX_ADVANCE_MS).contains(&ms) {
+                return Ok(());
+            }
+            Err(SimError {
+                status: 400,
+                kind: ErrorKind::InvalidParameter,
+                message: format!("{what} 0 to {MAX_ADVANCE_MS} ms, not {ms}"),
+            })
+        }
+
         let done = |o: Outcome| match o {
             Outcome::Done => Done::Ok,
             Outcome::NotModified => Done::NotModified,
         };
         match step {
-            Step::Create { spec } => self
-                .sim
-                .create((**spec).clone())
-                .map(|id| Done::Created { id }),
-            Step::Start { target } => self.sim.start(target).map(done),
-            Step::Stop { target, timeout } => self.sim.stop(target, *timeout).map(done),
-            Step::Restart { target, timeout } => self.sim.restart(target, *timeout).map(done),
-            Step::Kill { target, signal } => self.sim.kill(target, signal.as_deref()).map(done),
-            Step::Pause { target } => self.sim.pause(target).map(done),
-            Step::Unpause { target } => self.sim.unpause(target).map(done),
-            Step::Remove { target, force } => self.sim.remove(target, *force).map(done),
-            Step::Rename { target, name } => self.sim.rename(target, name).map(done),
+            Step::Op(op) => {
+                if let Op::Wait {
+                    timeout_ms: Some(ms),
+                    ..
+                } = op
+                {
+                    span_in_range(*ms, "a wait gives up after")?;
+                }
+                match self.sim.apply(op)? {
+                    Reply::Created(id) => Ok(Done::Created { id }),
+                    Reply::Outcome(o) => Ok(done(o)),
+                    Reply::Waiting(waiter) => self.keep_waiter(op, waiter),
+                }
+            }
             Step::Inspect { target } => self.sim.inspect(target).map(|c| Done::Found { id: c.id }),
-            Step::Wait {
-                target,
-                condition,
-                timeout_ms,
-            } => self.place_waiter(target, *condition, *timeout_ms),
             Step::Exit { target, code } => self.sim.process_exit(target, *code).map(done),
             Step::Oom { target } => self.sim.oom_kill(target).map(done),
             Step::Probe { target, passed } => self.sim.probe_result(target, *passed).map(done),
@@ -702,15 +619,7 @@ impl Lab {
                 self.sim.fail_removal(target, message).map(done)
             }
             Step::Advance { ms } => {
-                if *ms < 0 || *ms > MAX_ADVANCE_MS {
-                    return Err(SimError {
-                        status: 400,
-                        kind: ErrorKind::InvalidParameter,
-                        message: format!(
-                            "the clock moves forward by 0 to {MAX_ADVANCE_MS} ms, not {ms}"
-                        ),
-                    });
-                }
+                span_in_range(*ms, "the clock moves forward by")?;
                 let from = self.sim.now();
                 let to = from.add(Duration::from_millis(*ms));
                 let cut_short = self.advance_to(to);
@@ -735,20 +644,17 @@ impl Lab {
         }
     }
 
-    fn place_waiter(
-        &mut self,
-        target: &str,
-        condition: WaitCondition,
-        timeout_ms: Option<i64>,
-    ) -> Result<Done, SimError> {
-        if let Some(ms) = timeout_ms.filter(|ms| *ms < 0 || *ms > MAX_ADVANCE_MS) {
-            return Err(SimError {
-                status: 400,
-                kind: ErrorKind::InvalidParameter,
-                message: format!("a wait gives up after 0 to {MAX_ADVANCE_MS} ms, not {ms}"),
-            });
-        }
-        let waiter = self.sim.wait(target, condition)?;
+    /// Keeps the waiter that the wait `op` placed, with the deadline the learner gave it.
+    fn keep_waiter(&mut self, op: &Op, waiter: Waiter) -> Result<Done, SimError> {
+        let (condition, timeout_ms) = match op {
+            Op::Wait {
+                condition,
+                timeout_ms,
+                ..
+            } => (*condition, *timeout_ms),
+            _ => (WaitCondition::default(), None),
+        };
+        let target = op.target().unwrap_or_default();
         let c = self.sim.inspect(target)?;
         let now = self.sim.now();
         let number = self.waiters.len() + 1;

@@ -3,8 +3,9 @@
 //! events, the restart policy's decision). Pure.
 
 use berth_core::container::Container;
+use berth_core::ops::{shell_word, url_part, Op};
 use berth_core::restart::RestartDecision;
-use berth_core::sim::{CreateSpec, Program, TimerKind};
+use berth_core::sim::{Program, TimerKind};
 use berth_core::state::StateKind;
 use berth_core::time::{human_duration, Duration, Time};
 use berth_core::wait::WaitCondition;
@@ -12,185 +13,22 @@ use berth_core::wait::WaitCondition;
 use super::model::{Done, Frame, Place, Record, Step, WaitInfo, DEADLINE_EXCEEDED};
 use crate::explain::{delay_text, exit_meaning, policy_text};
 
-/// A shell word, quoted as a user would type it.
-fn shell_word(w: &str) -> String {
-    let plain = !w.is_empty()
-        && w.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
-    if plain {
-        w.to_owned()
-    } else {
-        format!("'{}'", w.replace('\'', r"'\''"))
-    }
-}
-
-/// A path segment or query value, percent-encoded where a URL needs it.
-fn url_part(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-fn memory_flag(bytes: i64) -> String {
-    const MIB: i64 = 1024 * 1024;
-    if bytes % (1024 * MIB) == 0 {
-        format!("{}g", bytes / (1024 * MIB))
-    } else if bytes % MIB == 0 {
-        format!("{}m", bytes / MIB)
-    } else {
-        bytes.to_string()
-    }
-}
-
-fn seconds_flag(nanos: i64) -> String {
-    let ms = nanos / 1_000_000;
-    if ms % 1000 == 0 {
-        format!("{}s", ms / 1000)
-    } else {
-        format!("{ms}ms")
-    }
-}
-
-/// `docker create …` for `spec`.
-pub fn create_command(spec: &CreateSpec) -> String {
-    let mut words = vec!["docker".to_owned(), "create".to_owned()];
-    if let Some(name) = &spec.name {
-        words.push(format!("--name {}", shell_word(name)));
-    }
-    if !spec.restart.is_none() {
-        words.push(format!("--restart {}", policy_text(&spec.restart)));
-    }
-    if spec.auto_remove {
-        words.push("--rm".to_owned());
-    }
-    if spec.memory > 0 {
-        words.push(format!("-m {}", memory_flag(spec.memory)));
-    }
-    if let Some(t) = spec.stop_timeout {
-        words.push(format!("--stop-timeout {t}"));
-    }
-    if let Some(s) = spec.stop_signal.as_deref().filter(|s| !s.is_empty()) {
-        words.push(format!("--stop-signal {}", shell_word(s)));
-    }
-    if let Some(h) = spec.healthcheck.as_ref().filter(|h| h.is_enabled()) {
-        let cmd = match h.test.first().map(String::as_str) {
-            Some("CMD-SHELL") => h.test.get(1..).unwrap_or_default().join(" "),
-            _ => h.test.get(1..).unwrap_or_default().join(" "),
-        };
-        words.push(format!("--health-cmd {}", shell_word(&cmd)));
-        if h.interval > 0 {
-            words.push(format!("--health-interval {}", seconds_flag(h.interval)));
-        }
-        if h.retries > 0 {
-            words.push(format!("--health-retries {}", h.retries));
-        }
-        if h.start_period > 0 {
-            words.push(format!(
-                "--health-start-period {}",
-                seconds_flag(h.start_period)
-            ));
-        }
-    }
-    for (k, v) in &spec.labels {
-        words.push(format!("--label {}", shell_word(&format!("{k}={v}"))));
-    }
-    words.push(shell_word(&spec.image));
-    words.extend(spec.cmd.iter().map(|w| shell_word(w)));
-    words.join(" ")
-}
-
-/// The docker CLI command for a step; `None` for what happens on its own.
+/// The docker CLI command for a step ([`Op::cli`]); `None` for what happens on its own.
 pub fn cli(step: &Step) -> Option<String> {
-    let r = |t: &str| shell_word(t);
-    Some(match step {
-        Step::Create { spec } => create_command(spec),
-        Step::Start { target } => format!("docker start {}", r(target)),
-        Step::Stop { target, timeout } => match timeout {
-            Some(t) => format!("docker stop -t {t} {}", r(target)),
-            None => format!("docker stop {}", r(target)),
-        },
-        Step::Restart { target, timeout } => match timeout {
-            Some(t) => format!("docker restart -t {t} {}", r(target)),
-            None => format!("docker restart {}", r(target)),
-        },
-        Step::Kill { target, signal } => match signal {
-            Some(s) => format!("docker kill -s {} {}", r(s), r(target)),
-            None => format!("docker kill {}", r(target)),
-        },
-        Step::Pause { target } => format!("docker pause {}", r(target)),
-        Step::Unpause { target } => format!("docker unpause {}", r(target)),
-        Step::Remove { target, force } => {
-            format!("docker rm {}{}", if *force { "-f " } else { "" }, r(target))
-        }
-        Step::Rename { target, name } => format!("docker rename {} {}", r(target), r(name)),
-        Step::Inspect { target } => format!("docker inspect {}", r(target)),
-        Step::Wait {
-            target, condition, ..
-        } => match condition {
-            WaitCondition::NotRunning => format!("docker wait {}", r(target)),
-            // The CLI only waits for not-running; the other conditions are the API's.
-            _ => return None,
-        },
-        Step::Exit { .. }
-        | Step::Oom { .. }
-        | Step::Probe { .. }
-        | Step::BeginRemoval { .. }
-        | Step::CompleteRemoval { .. }
-        | Step::FailRemoval { .. }
-        | Step::Advance { .. }
-        | Step::NextDeadline => return None,
-    })
+    match step {
+        Step::Op(op) => op.cli(),
+        Step::Inspect { target } => Some(format!("docker inspect {}", shell_word(target))),
+        _ => None,
+    }
 }
 
-/// The Engine API call for a step; `None` for what happens on its own.
+/// The Engine API call for a step ([`Op::request`]); `None` for what happens on its own.
 pub fn api(step: &Step) -> Option<String> {
-    let p = |t: &str| url_part(t);
-    Some(match step {
-        Step::Create { spec } => match &spec.name {
-            Some(n) => format!("POST /containers/create?name={}", url_part(n)),
-            None => "POST /containers/create".to_owned(),
-        },
-        Step::Start { target } => format!("POST /containers/{}/start", p(target)),
-        Step::Stop { target, timeout } => match timeout {
-            Some(t) => format!("POST /containers/{}/stop?t={t}", p(target)),
-            None => format!("POST /containers/{}/stop", p(target)),
-        },
-        Step::Restart { target, timeout } => match timeout {
-            Some(t) => format!("POST /containers/{}/restart?t={t}", p(target)),
-            None => format!("POST /containers/{}/restart", p(target)),
-        },
-        Step::Kill { target, signal } => match signal {
-            Some(s) => format!("POST /containers/{}/kill?signal={}", p(target), url_part(s)),
-            None => format!("POST /containers/{}/kill", p(target)),
-        },
-        Step::Pause { target } => format!("POST /containers/{}/pause", p(target)),
-        Step::Unpause { target } => format!("POST /containers/{}/unpause", p(target)),
-        Step::Remove { target, force } => {
-            format!(
-                "DELETE /containers/{}{}",
-                p(target),
-                if *force { "?force=1" } else { "" }
-            )
-        }
-        Step::Rename { target, name } => {
-            format!(
-                "POST /containers/{}/rename?name={}",
-                p(target),
-                url_part(name)
-            )
-        }
-        Step::Inspect { target } => format!("GET /containers/{}/json", p(target)),
-        Step::Wait {
-            target, condition, ..
-        } => format!("POST /containers/{}/wait?condition={condition}", p(target)),
-        _ => return None,
-    })
+    match step {
+        Step::Op(op) => Some(op.request().to_string()),
+        Step::Inspect { target } => Some(format!("GET /containers/{}/json", url_part(target))),
+        _ => None,
+    }
 }
 
 /// What happens on its own, in a few words, for steps that have no command.
@@ -447,7 +285,10 @@ pub fn explain(record: &Record, before: &Frame) -> String {
 
 /// After a stop or restart the process survived: when the engine's SIGKILL is due.
 fn pending_kill(record: &Record) -> Option<String> {
-    if !matches!(record.step, Step::Stop { .. } | Step::Restart { .. }) {
+    if !matches!(
+        record.step,
+        Step::Op(Op::Stop { .. }) | Step::Op(Op::Restart { .. })
+    ) {
         return None;
     }
     let frame = &record.frame;
@@ -469,14 +310,14 @@ fn pending_kill(record: &Record) -> Option<String> {
 
 fn step_meaning(step: &Step) -> Option<&'static str> {
     Some(match step {
-        Step::Start { .. } => "docker start runs the container's process (a manual start resets RestartCount).",
-        Step::Stop { .. } => "docker stop sends the stop signal, then SIGKILL when the timeout passes.",
-        Step::Restart { .. } => "docker restart is a stop, then a start; it does not count as a policy restart.",
-        Step::Kill { .. } => "docker kill sends a signal (SIGKILL unless -s); the restart policy will not restart a container stopped by hand.",
-        Step::Pause { .. } => "docker pause freezes the processes; the container still counts as running.",
-        Step::Unpause { .. } => "docker unpause thaws it.",
-        Step::Remove { .. } => "docker rm removes the container and frees its name.",
-        Step::Rename { .. } => "docker rename reserves the new name and frees the old one.",
+        Step::Op(Op::Start { .. }) => "docker start runs the container's process (a manual start resets RestartCount).",
+        Step::Op(Op::Stop { .. }) => "docker stop sends the stop signal, then SIGKILL when the timeout passes.",
+        Step::Op(Op::Restart { .. }) => "docker restart is a stop, then a start; it does not count as a policy restart.",
+        Step::Op(Op::Kill { .. }) => "docker kill sends a signal (SIGKILL unless -s); the restart policy will not restart a container stopped by hand.",
+        Step::Op(Op::Pause { .. }) => "docker pause freezes the processes; the container still counts as running.",
+        Step::Op(Op::Unpause { .. }) => "docker unpause thaws it.",
+        Step::Op(Op::Remove { .. }) => "docker rm removes the container and frees its name.",
+        Step::Op(Op::Rename { .. }) => "docker rename reserves the new name and frees the old one.",
         Step::Exit { .. } => "The process ended on its own; the restart policy decides what happens next.",
         Step::Oom { .. } => "The kernel's OOM killer sent SIGKILL: exit 137 and OOMKilled.",
         Step::Probe { .. } => "A health probe ran (exec_create, exec_start, exec_die events).",
@@ -490,12 +331,16 @@ fn step_meaning(step: &Step) -> Option<&'static str> {
 fn refusal_hint(step: &Step, status: u16) -> &'static str {
     match (step, status) {
         (_, 404) => "No container has that ID, name or ID prefix.",
-        (Step::Inspect { .. }, 500) | (Step::Start { .. }, 500) | (Step::Stop { .. }, 500) => {
+        (Step::Inspect { .. }, 500)
+        | (Step::Op(Op::Start { .. }), 500)
+        | (Step::Op(Op::Stop { .. }), 500) => {
             "More than one ID starts with that prefix: type more of it."
         }
-        (Step::Remove { .. }, 409) => "docker rm refuses a running or paused container without -f.",
-        (Step::Start { .. }, 409) => "A paused container is unpaused, not started.",
-        (Step::Create { .. } | Step::Rename { .. }, 409) => {
+        (Step::Op(Op::Remove { .. }), 409) => {
+            "docker rm refuses a running or paused container without -f."
+        }
+        (Step::Op(Op::Start { .. }), 409) => "A paused container is unpaused, not started.",
+        (Step::Op(Op::Create { .. }) | Step::Op(Op::Rename { .. }), 409) => {
             "Names are unique: rename or remove the container holding it first."
         }
         (_, 409) => "The operation does not fit the container's current state.",
