@@ -1079,7 +1079,10 @@ async fn the_feed_says_when_the_engine_goes_away_and_comes_back() {
     let web = s.id_of("web").await;
     engine
         .inner
-        .action("web", berth_core::actions::Action::Stop, Default::default())
+        .apply(&berth_core::ops::Op::of_action(
+            berth_core::actions::Action::Stop,
+            "web",
+        ))
         .await
         .unwrap();
     engine.down.send_replace(false);

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use berth::engine::sim::SimEngine;
-use berth::engine::{ActionOpts, Engine};
+use berth::engine::Engine;
 use berth::mirror::{CatchUp, Mirror};
 use berth_core::actions::Action;
+use berth_core::ops::Op;
 use berth_core::time::Time;
 use berth_core::Container;
 use common::Flaky;
@@ -115,13 +116,13 @@ async fn after_the_engine_comes_back_the_mirror_is_equal_again() {
     // While berth cannot see it, the engine changes: web stops, batch is removed, fresh starts.
     let sim = &engine.inner;
     let batch = sim.inspect("batch").await.unwrap().id;
-    sim.action("web", Action::Stop, ActionOpts::default())
+    sim.apply(&Op::of_action(Action::Stop, "web"))
         .await
         .unwrap();
-    sim.action("batch", Action::Remove, ActionOpts::default())
+    sim.apply(&Op::of_action(Action::Remove, "batch"))
         .await
         .unwrap();
-    sim.action("fresh", Action::Start, ActionOpts::default())
+    sim.apply(&Op::of_action(Action::Start, "fresh"))
         .await
         .unwrap();
     // A few failed reconnects (with backoff) before it is back.

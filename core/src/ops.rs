@@ -194,12 +194,15 @@ fn seconds_flag(nanos: i64) -> String {
     }
 }
 
-/// `docker create …` for `spec`: the options berth models, in the CLI's words.
+/// `docker create …` for `spec`: the options berth models, in the CLI's words. The simulated
+/// engine puts every container on the `none` network, so the command says so, and a real
+/// engine given it makes the same container (and sends nothing over a network).
 fn create_command(spec: &CreateSpec) -> String {
     let mut words = vec!["docker".to_owned(), "create".to_owned()];
     if let Some(name) = &spec.name {
         words.push(format!("--name {}", shell_word(name)));
     }
+    words.push("--network none".to_owned());
     if !spec.restart.is_none() {
         words.push(format!("--restart {}", spec.restart));
     }
@@ -240,7 +243,7 @@ fn create_command(spec: &CreateSpec) -> String {
 }
 
 /// The body of `POST /containers/create` for `spec`: the options berth models, as the Engine
-/// API names them.
+/// API names them, on the `none` network as [`create_command`] says.
 fn create_body(spec: &CreateSpec) -> serde_json::Value {
     let mut body = serde_json::Map::new();
     body.insert("Image".into(), spec.image.clone().into());
@@ -264,6 +267,7 @@ fn create_body(spec: &CreateSpec) -> serde_json::Value {
         );
     }
     let mut host = serde_json::Map::new();
+    host.insert("NetworkMode".into(), "none".into());
     if !spec.restart.is_none() {
         host.insert(
             "RestartPolicy".into(),
@@ -276,9 +280,7 @@ fn create_body(spec: &CreateSpec) -> serde_json::Value {
     if spec.memory > 0 {
         host.insert("Memory".into(), spec.memory.into());
     }
-    if !host.is_empty() {
-        body.insert("HostConfig".into(), host.into());
-    }
+    body.insert("HostConfig".into(), host.into());
     body.into()
 }
 
@@ -439,7 +441,7 @@ impl Op {
             } => ApiRequest::new("POST", at(target, "wait")).with("condition", condition.as_str()),
             Op::Update { target, restart } => {
                 let mut request = ApiRequest::new("POST", at(target, "update"));
-                request.body = Some(serde_json::json!({ "RestartPolicy": restart }));
+                request.body = Some(serde_json::json!({ "RestartPolicy": restart.spelled_out() }));
                 request
             }
         }

@@ -82,6 +82,19 @@ impl RestartPolicy {
     pub fn is_none(&self) -> bool {
         self.kind() == PolicyKind::No
     }
+
+    /// The policy as `docker update --restart` sends it: `no` spelled out, because an update
+    /// with an empty name leaves the policy as it was.
+    pub fn spelled_out(&self) -> RestartPolicy {
+        if self.is_none() {
+            RestartPolicy {
+                name: "no".into(),
+                maximum_retry_count: 0,
+            }
+        } else {
+            self.clone()
+        }
+    }
 }
 
 impl fmt::Display for RestartPolicy {

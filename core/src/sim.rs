@@ -552,7 +552,7 @@ impl Sim {
     pub fn update(&mut self, reference: &str, policy: RestartPolicy) -> Result<Outcome, SimError> {
         let id = self.resolve(reference)?;
         let update = HostConfig {
-            restart_policy: policy,
+            restart_policy: policy.spelled_out(),
             ..HostConfig::default()
         };
         let c = self

@@ -29,7 +29,10 @@ fn each_operation_in_the_cli_the_api_and_json() {
             Op::Create {
                 spec: Box::new(spec),
             },
-            Some("docker create --name job --restart on-failure:2 local/busybox:1 sh -c 'exit 3'"),
+            Some(
+                "docker create --name job --network none --restart on-failure:2 local/busybox:1 \
+                 sh -c 'exit 3'",
+            ),
             "POST /containers/create?name=job",
             "create",
         ),
@@ -176,6 +179,7 @@ fn bodies_are_the_engine_apis() {
     .unwrap();
     assert_eq!(body["Image"], "local/busybox:1");
     assert_eq!(body["Cmd"], serde_json::json!(["sleep", "1000"]));
+    assert_eq!(body["HostConfig"]["NetworkMode"], "none");
     assert_eq!(
         body["HostConfig"]["RestartPolicy"],
         serde_json::json!({"Name": "always", "MaximumRetryCount": 0})
@@ -190,6 +194,19 @@ fn bodies_are_the_engine_apis() {
         Some(serde_json::json!({"RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": 3}}))
     );
     assert!(Op::Start { target: t("web") }.request().body.is_none());
+    // `no` is spelled out: an empty name would leave the policy as it was (Engine 20.10).
+    let to_no = Op::Update {
+        target: t("web"),
+        restart: RestartPolicy::no(),
+    };
+    assert_eq!(
+        to_no.request().body,
+        Some(serde_json::json!({"RestartPolicy": {"Name": "no", "MaximumRetryCount": 0}}))
+    );
+    assert_eq!(
+        to_no.cli().as_deref(),
+        Some("docker update --restart no web")
+    );
 }
 
 #[test]
@@ -359,5 +376,11 @@ fn update_sets_the_restart_policy_as_the_engine_does() {
         )
     );
     assert_ne!(rm, id);
+    // Back to no: the policy reads `no`, as the engine's does after `docker update --restart no`.
+    sim.update("job", RestartPolicy::no()).unwrap();
+    assert_eq!(
+        sim.inspect("job").unwrap().host_config.restart_policy.name,
+        "no"
+    );
     assert!(sim.update("nope", RestartPolicy::always()).is_err());
 }

@@ -392,7 +392,7 @@ async fn the_lab_works_from_static_files_alone() {
     wait_text_of(
         &b,
         "#lab-cli",
-        "docker create --name web local/busybox:1 httpd -f",
+        "docker create --name web --network none local/busybox:1 httpd -f",
     )
     .await;
     b.click("#w-place").await;

@@ -187,7 +187,7 @@ fn create_writes_the_options_as_flags() {
         }
         .cli()
         .unwrap_or_default(),
-        "docker create --name crash --restart on-failure:2 -m 8m --stop-timeout 1 \
+        "docker create --name crash --network none --restart on-failure:2 -m 8m --stop-timeout 1 \
          --stop-signal SIGQUIT --health-cmd true --health-interval 1500ms --health-retries 2 \
          local/busybox:1 sh -c 'sleep 1; exit 7'"
     );
@@ -205,7 +205,7 @@ fn create_writes_the_options_as_flags() {
         }
         .cli()
         .unwrap_or_default(),
-        "docker create nginx"
+        "docker create --network none nginx"
     );
 }
 

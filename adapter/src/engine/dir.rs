@@ -15,17 +15,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use berth_core::actions::Action;
 use berth_core::errdefs::ErrorKind;
 use berth_core::events::Event;
+use berth_core::ops::Op;
 use berth_core::time::Time;
-use berth_core::wait::WaitCondition;
 use berth_core::Container;
 use futures_util::stream::{self, StreamExt};
 
-use super::{
-    system_now, ActionOpts, Engine, EngineError, EngineInfo, EventStream, Outcome, WaitResponse,
-};
+use super::{system_now, Answer, Engine, EngineError, EngineInfo, EventStream};
 
 /// How often [`DirEngine::events`] re-reads the data root.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -248,24 +245,7 @@ impl Engine for DirEngine {
             .boxed())
     }
 
-    async fn action(
-        &self,
-        _id: &str,
-        _action: Action,
-        _opts: ActionOpts,
-    ) -> Result<Outcome, EngineError> {
-        Err(DirEngine::refuse())
-    }
-
-    async fn rename(&self, _id: &str, _new_name: &str) -> Result<(), EngineError> {
-        Err(DirEngine::refuse())
-    }
-
-    async fn wait(
-        &self,
-        _id: &str,
-        _condition: WaitCondition,
-    ) -> Result<WaitResponse, EngineError> {
+    async fn apply(&self, _op: &Op) -> Result<Answer, EngineError> {
         Err(DirEngine::refuse())
     }
 }
@@ -273,6 +253,8 @@ impl Engine for DirEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use berth_core::actions::Action;
+    use berth_core::wait::WaitCondition;
 
     fn recorded(name: &str) -> (String, String) {
         let dir = format!(
@@ -356,21 +338,27 @@ mod tests {
         let (tmp, _) = data_root();
         let engine = DirEngine::open(tmp.path()).unwrap_or_else(|e| panic!("{e}"));
         assert!(engine.read_only());
-        for action in Action::ALL {
-            let err = engine
-                .action("web", action, ActionOpts::default())
-                .await
-                .err();
-            assert_eq!(err.map(|e| e.status()), Some(403), "{action:?}");
+        let mut ops: Vec<Op> = Action::ALL
+            .into_iter()
+            .map(|a| Op::of_action(a, "web"))
+            .collect();
+        ops.push(Op::Rename {
+            target: "web".into(),
+            name: "other".into(),
+        });
+        ops.push(Op::Wait {
+            target: "web".into(),
+            condition: WaitCondition::NotRunning,
+            timeout_ms: None,
+        });
+        for op in &ops {
+            let err = engine.apply(op).await.err();
+            assert_eq!(
+                err.map(|e| e.to_string()),
+                Some(READ_ONLY_MESSAGE.to_owned()),
+                "{op:?}"
+            );
         }
-        assert_eq!(
-            engine
-                .rename("web", "other")
-                .await
-                .map_err(|e| e.to_string()),
-            Err(READ_ONLY_MESSAGE.to_owned())
-        );
-        assert!(engine.wait("web", WaitCondition::NotRunning).await.is_err());
     }
 
     #[test]

@@ -13,18 +13,18 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use berth_core::actions::Action;
 use berth_core::api::ContainerInspect;
 use berth_core::errdefs::ErrorKind;
 use berth_core::events::Event;
+use berth_core::ops::Op;
 use berth_core::time::Time;
-use berth_core::wait::WaitCondition;
 use berth_core::Container;
 use bollard::errors::Error as BollardError;
+use bollard::models::{ContainerCreateBody, ContainerUpdateBody};
 use bollard::query_parameters::{
-    EventsOptions, KillContainerOptions, ListContainersOptions, RemoveContainerOptions,
-    RenameContainerOptions, RestartContainerOptions, StartContainerOptions, StopContainerOptions,
-    WaitContainerOptions,
+    CreateContainerOptions, EventsOptions, KillContainerOptions, ListContainersOptions,
+    RemoveContainerOptions, RenameContainerOptions, RestartContainerOptions, StartContainerOptions,
+    StopContainerOptions, WaitContainerOptions,
 };
 use bollard::{BollardRequest, Docker, API_DEFAULT_VERSION};
 use futures_util::stream::{self, StreamExt};
@@ -33,7 +33,7 @@ use hyper_util::rt::TokioExecutor;
 use tokio::sync::OnceCell;
 
 use super::{
-    ActionOpts, Engine, EngineError, EngineInfo, EventStream, Outcome, WaitError, WaitResponse,
+    Answer, Engine, EngineError, EngineInfo, EventStream, Outcome, WaitError, WaitResponse,
 };
 
 /// Seconds a request may take to get its response headers (bollard's default). Long polls
@@ -374,87 +374,117 @@ impl Engine for DockerEngine {
         Ok(stream.boxed())
     }
 
-    async fn action(
-        &self,
-        id: &str,
-        action: Action,
-        opts: ActionOpts,
-    ) -> Result<Outcome, EngineError> {
+    async fn apply(&self, op: &Op) -> Result<Answer, EngineError> {
         let docker = self.client().await?;
-        let t = opt_secs(opts.timeout);
-        // stop and restart answer only after their timeout has run out.
-        let patient = match t {
-            Some(t) if t < 0 => docker
-                .clone()
-                .with_timeout(Duration::from_secs(365 * 86_400)),
-            Some(t) => docker.clone().with_timeout(Duration::from_secs(
-                REQUEST_TIMEOUT_SECS + u64::try_from(t).unwrap_or(0),
-            )),
-            None => docker.clone(),
-        };
-        match action {
-            Action::Start => {
-                DockerEngine::outcome(docker.start_container(id, None::<StartContainerOptions>))
+        let done = |o: Result<Outcome, EngineError>| o.map(Answer::Outcome);
+        match op {
+            Op::Create { .. } => {
+                let request = op.request();
+                let body: ContainerCreateBody = convert("create request", &request.body)?;
+                let options = CreateContainerOptions {
+                    name: request
+                        .query
+                        .iter()
+                        .find(|(k, _)| *k == "name")
+                        .map(|(_, v)| v.clone()),
+                    ..CreateContainerOptions::default()
+                };
+                let created = docker
+                    .create_container(Some(options), body)
                     .await
+                    .map_err(engine_error)?;
+                Ok(Answer::Created(created.id))
             }
-            Action::Stop => {
+            Op::Start { target } => done(
                 DockerEngine::outcome(
-                    patient.stop_container(id, Some(StopContainerOptions { signal: None, t })),
+                    docker.start_container(target, None::<StartContainerOptions>),
                 )
-                .await
+                .await,
+            ),
+            Op::Stop { target, timeout } | Op::Restart { target, timeout } => {
+                let t = opt_secs(*timeout);
+                // stop and restart answer only after their timeout has run out.
+                let patient = match t {
+                    Some(t) if t < 0 => docker
+                        .clone()
+                        .with_timeout(Duration::from_secs(365 * 86_400)),
+                    Some(t) => docker.clone().with_timeout(Duration::from_secs(
+                        REQUEST_TIMEOUT_SECS + u64::try_from(t).unwrap_or(0),
+                    )),
+                    None => docker.clone(),
+                };
+                let outcome = if matches!(op, Op::Stop { .. }) {
+                    DockerEngine::outcome(
+                        patient
+                            .stop_container(target, Some(StopContainerOptions { signal: None, t })),
+                    )
+                    .await
+                } else {
+                    DockerEngine::outcome(patient.restart_container(
+                        target,
+                        Some(RestartContainerOptions { signal: None, t }),
+                    ))
+                    .await
+                };
+                done(outcome)
             }
-            Action::Restart => {
-                DockerEngine::outcome(
-                    patient
-                        .restart_container(id, Some(RestartContainerOptions { signal: None, t })),
+            Op::Pause { target } => {
+                done(DockerEngine::outcome(docker.pause_container(target)).await)
+            }
+            Op::Unpause { target } => {
+                done(DockerEngine::outcome(docker.unpause_container(target)).await)
+            }
+            Op::Kill { target, signal } => {
+                let signal = signal.clone().unwrap_or_else(|| "SIGKILL".to_owned());
+                done(
+                    DockerEngine::outcome(
+                        docker.kill_container(target, Some(KillContainerOptions { signal })),
+                    )
+                    .await,
                 )
-                .await
             }
-            Action::Pause => DockerEngine::outcome(docker.pause_container(id)).await,
-            Action::Unpause => DockerEngine::outcome(docker.unpause_container(id)).await,
-            Action::Kill => {
-                let signal = opts.signal.unwrap_or_else(|| "SIGKILL".to_owned());
-                DockerEngine::outcome(
-                    docker.kill_container(id, Some(KillContainerOptions { signal })),
-                )
-                .await
-            }
-            Action::Remove | Action::ForceRemove => {
-                let force = action == Action::ForceRemove;
+            Op::Remove { target, force } => done(
                 DockerEngine::outcome(docker.remove_container(
-                    id,
+                    target,
                     Some(RemoveContainerOptions {
-                        force,
+                        force: *force,
                         ..RemoveContainerOptions::default()
                     }),
                 ))
-                .await
+                .await,
+            ),
+            Op::Rename { target, name } => {
+                docker
+                    .rename_container(
+                        target,
+                        RenameContainerOptions {
+                            name: name.to_owned(),
+                        },
+                    )
+                    .await
+                    .map_err(engine_error)?;
+                Ok(Answer::Outcome(Outcome::Done))
+            }
+            Op::Wait {
+                target, condition, ..
+            } => {
+                let mut answers = docker.wait_container(
+                    target,
+                    Some(WaitContainerOptions {
+                        condition: condition.as_str().to_owned(),
+                    }),
+                );
+                wait_response(answers.next().await).map(Answer::Waited)
+            }
+            Op::Update { target, .. } => {
+                let body: ContainerUpdateBody = convert("update request", &op.request().body)?;
+                docker
+                    .update_container(target, body)
+                    .await
+                    .map_err(engine_error)?;
+                Ok(Answer::Outcome(Outcome::Done))
             }
         }
-    }
-
-    async fn rename(&self, id: &str, new_name: &str) -> Result<(), EngineError> {
-        let docker = self.client().await?;
-        docker
-            .rename_container(
-                id,
-                RenameContainerOptions {
-                    name: new_name.to_owned(),
-                },
-            )
-            .await
-            .map_err(engine_error)
-    }
-
-    async fn wait(&self, id: &str, condition: WaitCondition) -> Result<WaitResponse, EngineError> {
-        let docker = self.client().await?;
-        let mut answers = docker.wait_container(
-            id,
-            Some(WaitContainerOptions {
-                condition: condition.as_str().to_owned(),
-            }),
-        );
-        wait_response(answers.next().await)
     }
 }
 

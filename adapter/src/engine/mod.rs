@@ -14,11 +14,11 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use berth_core::actions::Action;
 use berth_core::errdefs::{ErrorKind, HasKind};
 use berth_core::events::Event;
+use berth_core::ops::Op;
 use berth_core::time::Time;
-use berth_core::wait::{StateStatus, WaitCondition};
+use berth_core::wait::StateStatus;
 use berth_core::Container;
 use futures_util::stream::BoxStream;
 use serde::{Deserialize, Serialize};
@@ -109,23 +109,18 @@ pub struct EngineInfo {
     pub arch: String,
 }
 
-/// Options of an action: the signal of `kill`, the timeout of `stop` and `restart`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ActionOpts {
-    /// `kill?signal=`: a name (`SIGKILL`, `KILL`) or a number; `None` for SIGKILL.
-    pub signal: Option<String>,
-    /// `stop?t=` / `restart?t=`: seconds before the kill; `None` for the container's own
-    /// stop timeout, -1 to wait for ever.
-    pub timeout: Option<i64>,
-}
+/// What an accepted operation did: carried out (HTTP 204), or nothing to do (304).
+pub use berth_core::sim::Outcome;
 
-/// What an accepted operation did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// It was carried out (HTTP 204).
-    Done,
-    /// There was nothing to do: start of a running container, stop of a stopped one (HTTP 304).
-    NotModified,
+/// What an engine answers to an operation ([`Engine::apply`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// `create`: the new container's ID.
+    Created(String),
+    /// Carried out, or nothing to do.
+    Outcome(Outcome),
+    /// `wait`: the engine's answer once the condition was met.
+    Waited(WaitResponse),
 }
 
 /// The error part of a wait response (`{"Message": …}`).
@@ -195,20 +190,10 @@ pub trait Engine: Send + Sync + 'static {
     /// first and then subscribes from a little before the list loses nothing.
     async fn events(&self, since: Option<Time>) -> Result<EventStream, EngineError>;
 
-    /// Carries out `action` on container `id` (start, stop, restart, pause, unpause, kill,
-    /// remove, force-remove).
-    async fn action(
-        &self,
-        id: &str,
-        action: Action,
-        opts: ActionOpts,
-    ) -> Result<Outcome, EngineError>;
-
-    /// Renames container `id` to `new_name` (with or without its slash).
-    async fn rename(&self, id: &str, new_name: &str) -> Result<(), EngineError>;
-
-    /// Waits for `condition` on container `id` (`POST /containers/{id}/wait`).
-    async fn wait(&self, id: &str, condition: WaitCondition) -> Result<WaitResponse, EngineError>;
+    /// Carries out `op` under the caller's reference and answers as the engine does: a stop or
+    /// restart once the process has exited (and started again), a wait once its condition is
+    /// met. The wait's `timeout_ms` is the caller's to keep.
+    async fn apply(&self, op: &Op) -> Result<Answer, EngineError>;
 }
 
 /// The system clock as a [`Time`].

@@ -13,9 +13,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use async_trait::async_trait;
-use berth_core::actions::Action;
 use berth_core::events::Event;
-use berth_core::sim::{Outcome as SimOutcome, Sim, SimError};
+use berth_core::ops::Op;
+use berth_core::sim::{Outcome, Reply, Sim, SimError};
 use berth_core::time::Time;
 use berth_core::wait::WaitCondition;
 use berth_core::Container;
@@ -24,9 +24,7 @@ use tokio::sync::{broadcast, Notify};
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
 
-use super::{
-    system_now, ActionOpts, Engine, EngineError, EngineInfo, EventStream, Outcome, WaitResponse,
-};
+use super::{system_now, Answer, Engine, EngineError, EngineInfo, EventStream, WaitResponse};
 
 /// How many past events the simulation keeps for `events(since)`.
 pub const HISTORY: usize = 4096;
@@ -197,11 +195,13 @@ fn engine_error(e: SimError) -> EngineError {
     }
 }
 
-fn outcome(o: SimOutcome) -> Outcome {
-    match o {
-        SimOutcome::Done => Outcome::Done,
-        SimOutcome::NotModified => Outcome::NotModified,
-    }
+/// The engine's answer to what the simulation replied, once a waiter has resolved.
+async fn answer(reply: Reply) -> Result<Answer, EngineError> {
+    Ok(match reply {
+        Reply::Created(id) => Answer::Created(id),
+        Reply::Outcome(o) => Answer::Outcome(o),
+        Reply::Waiting(waiter) => Answer::Waited(WaitResponse::from(waiter.await)),
+    })
 }
 
 /// The architecture as the Engine API names it.
@@ -266,61 +266,36 @@ impl Engine for SimEngine {
         Ok(stream::iter(past.into_iter().map(Ok)).chain(live).boxed())
     }
 
-    async fn action(
-        &self,
-        id: &str,
-        action: Action,
-        opts: ActionOpts,
-    ) -> Result<Outcome, EngineError> {
-        match action {
-            Action::Start => self.with_sim(|sim| sim.start(id)),
-            Action::Pause => self.with_sim(|sim| sim.pause(id)),
-            Action::Unpause => self.with_sim(|sim| sim.unpause(id)),
-            Action::Kill => self.with_sim(|sim| sim.kill(id, opts.signal.as_deref())),
-            Action::Remove => self.with_sim(|sim| sim.remove(id, false)),
-            Action::ForceRemove => self.with_sim(|sim| sim.remove(id, true)),
-            Action::Stop | Action::Restart => {
+    async fn apply(&self, op: &Op) -> Result<Answer, EngineError> {
+        match op {
+            Op::Stop { target, .. } | Op::Restart { target, .. } => {
                 // The engine answers a stop or restart once the process has exited (and, for a
                 // restart, started again, which the sim does in the same step): when the
                 // process ignores the stop signal, wait for the exit the operation set in
                 // motion (the SIGKILL at the timeout).
                 let placed = self.with_sim(|sim| {
                     let was_running = sim
-                        .inspect(id)
+                        .inspect(target)
                         .map(|c| c.state.running && !c.state.restarting)
                         .unwrap_or(false);
-                    let mut waiter = sim.wait(id, WaitCondition::NextExit)?;
-                    let result = if action == Action::Stop {
-                        sim.stop(id, opts.timeout)
-                    } else {
-                        sim.restart(id, opts.timeout)
-                    }?;
+                    let mut waiter = sim.wait(target, WaitCondition::NextExit)?;
+                    let result = sim.apply(op)?;
                     let pending = waiter.try_result().is_none();
-                    let must_wait = result == SimOutcome::Done && was_running && pending;
+                    let must_wait =
+                        matches!(result, Reply::Outcome(Outcome::Done)) && was_running && pending;
                     Ok((result, must_wait.then_some(waiter)))
                 });
                 let (result, waiter) = placed.map_err(engine_error)?;
                 if let Some(waiter) = waiter {
                     waiter.await;
                 }
-                return Ok(outcome(result));
+                answer(result).await
+            }
+            _ => {
+                let reply = self.with_sim(|sim| sim.apply(op)).map_err(engine_error)?;
+                // The ticker advances the clock while a waiter waits.
+                answer(reply).await
             }
         }
-        .map(outcome)
-        .map_err(engine_error)
-    }
-
-    async fn rename(&self, id: &str, new_name: &str) -> Result<(), EngineError> {
-        self.with_sim(|sim| sim.rename(id, new_name))
-            .map(|_| ())
-            .map_err(engine_error)
-    }
-
-    async fn wait(&self, id: &str, condition: WaitCondition) -> Result<WaitResponse, EngineError> {
-        let waiter = self
-            .with_sim(|sim| sim.wait(id, condition))
-            .map_err(engine_error)?;
-        // The ticker advances the clock meanwhile.
-        Ok(WaitResponse::from(waiter.await))
     }
 }

@@ -9,10 +9,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use berth_core::actions::Action;
 use berth_core::api::{ContainerInspect, ContainerSummary};
 use berth_core::errdefs::ErrorKind;
 use berth_core::filters::{self, Filters, ListOptions};
+use berth_core::ops::Op;
 use berth_core::state::StateKind;
 use berth_core::time::Time;
 use berth_core::wait::WaitCondition;
@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiPath, ApiQuery};
 use super::AppState;
-use crate::engine::{ActionOpts, Outcome};
+use crate::engine::{Answer, Outcome};
 
 /// How long an action's answer waits for the mirror to show its effect.
 const CONFIRM_TIMEOUT: Duration = Duration::from_secs(2);
@@ -117,90 +117,90 @@ fn known_id(state: &AppState, reference: &str) -> Option<String> {
         .map(|s| s.id().to_owned())
 }
 
-fn outcome_response(outcome: Outcome) -> Response {
-    match outcome {
-        Outcome::Done => StatusCode::NO_CONTENT.into_response(),
-        Outcome::NotModified => StatusCode::NOT_MODIFIED.into_response(),
-    }
-}
-
-/// Forwards `action` to the engine under the caller's reference, then waits (briefly) for the
-/// mirror to show its effect, so that the caller reads its own write.
-async fn forward(
-    state: &AppState,
-    reference: &str,
-    action: Action,
-    opts: ActionOpts,
-) -> Result<Response, ApiError> {
-    refuse_if_read_only(state)?;
-    let id = known_id(state, reference);
-    let outcome = state.engine.action(reference, action, opts).await?;
+/// Forwards `op` to the engine under the caller's reference. A change is refused in read-only
+/// mode, and its answer waits (briefly) for the mirror to show its effect, so that the caller
+/// reads its own write.
+async fn forward(state: &AppState, op: Op) -> Result<Response, ApiError> {
+    let changes = !matches!(op, Op::Wait { .. });
+    let id = if changes {
+        refuse_if_read_only(state)?;
+        op.target().and_then(|reference| known_id(state, reference))
+    } else {
+        None
+    };
+    let answer = state.engine.apply(&op).await?;
     if let Some(id) = id {
         state.mirror.confirm(&id, CONFIRM_TIMEOUT).await;
     }
-    Ok(outcome_response(outcome))
+    Ok(match answer {
+        Answer::Outcome(Outcome::Done) => StatusCode::NO_CONTENT.into_response(),
+        Answer::Outcome(Outcome::NotModified) => StatusCode::NOT_MODIFIED.into_response(),
+        Answer::Waited(response) => Json(response).into_response(),
+        Answer::Created(id) => (
+            StatusCode::CREATED,
+            Json(serde_json::json!({ "Id": id, "Warnings": [] })),
+        )
+            .into_response(),
+    })
 }
 
 /// `POST /api/containers/{reference}/{operation}`: `start`, `stop` and `restart` (`?t=`),
-/// `pause`, `unpause`, `kill` (`?signal=`), `rename` (`?name=`) and `wait` (`?condition=`).
+/// `pause`, `unpause`, `kill` (`?signal=`), `rename` (`?name=`) and `wait` (`?condition=`),
+/// read as the engine reads them ([`Op`]).
 pub async fn operate(
     State(state): State<AppState>,
-    ApiPath((reference, operation)): ApiPath<(String, String)>,
+    ApiPath((target, operation)): ApiPath<(String, String)>,
     ApiQuery(q): ApiQuery<OperationQuery>,
 ) -> Result<Response, ApiError> {
-    match operation.as_str() {
-        "wait" => {
-            let condition = WaitCondition::from_str(q.condition.as_deref().unwrap_or_default())
-                .map_err(|e| ApiError::from_core(&e))?;
-            let response = state.engine.wait(&reference, condition).await?;
-            Ok(Json(response).into_response())
-        }
+    let timeout = || match q.t.as_deref().filter(|t| !t.is_empty()) {
+        Some(t) => parse_int("t", t).map(Some),
+        None => Ok(None),
+    };
+    let op = match operation.as_str() {
+        "wait" => Op::Wait {
+            target,
+            condition: WaitCondition::from_str(q.condition.as_deref().unwrap_or_default())
+                .map_err(|e| ApiError::from_core(&e))?,
+            timeout_ms: None,
+        },
         "rename" => {
-            refuse_if_read_only(&state)?;
-            let name = q.name.unwrap_or_default();
+            let name = q.name.clone().unwrap_or_default();
             if name.is_empty() {
                 return Err(ApiError::of_kind(
                     ErrorKind::InvalidParameter,
                     "Neither old nor new names may be empty",
                 ));
             }
-            let id = known_id(&state, &reference);
-            state.engine.rename(&reference, &name).await?;
-            if let Some(id) = id {
-                state.mirror.confirm(&id, CONFIRM_TIMEOUT).await;
-            }
-            Ok(StatusCode::NO_CONTENT.into_response())
+            Op::Rename { target, name }
         }
-        "start" | "stop" | "restart" | "pause" | "unpause" | "kill" => {
-            let action = Action::from_str(&operation).map_err(|e| ApiError::bad_request(e.0))?;
-            let timeout = match q.t.as_deref().filter(|t| !t.is_empty()) {
-                Some(t) if matches!(action, Action::Stop | Action::Restart) => {
-                    Some(parse_int("t", t)?)
-                }
-                _ => None,
-            };
-            let signal = match action {
-                Action::Kill => q.signal.filter(|s| !s.is_empty()),
-                _ => None,
-            };
-            forward(&state, &reference, action, ActionOpts { signal, timeout }).await
-        }
-        _ => Err(page_not_found()),
-    }
+        "start" => Op::Start { target },
+        "stop" => Op::Stop {
+            target,
+            timeout: timeout()?,
+        },
+        "restart" => Op::Restart {
+            target,
+            timeout: timeout()?,
+        },
+        "pause" => Op::Pause { target },
+        "unpause" => Op::Unpause { target },
+        "kill" => Op::Kill {
+            target,
+            signal: q.signal.clone().filter(|s| !s.is_empty()),
+        },
+        _ => return Err(page_not_found()),
+    };
+    forward(&state, op).await
 }
 
 /// `DELETE /api/containers/{reference}?force=1`.
 pub async fn remove(
     State(state): State<AppState>,
-    ApiPath(reference): ApiPath<String>,
+    ApiPath(target): ApiPath<String>,
     ApiQuery(q): ApiQuery<OperationQuery>,
 ) -> Result<Response, ApiError> {
-    let action = if bool_value(q.force.as_deref()) {
-        Action::ForceRemove
-    } else {
-        Action::Remove
-    };
-    forward(&state, &reference, action, ActionOpts::default()).await
+    let force = bool_value(q.force.as_deref());
+    forward(&state, Op::Remove { target, force }).await
 }
 
 /// The engine endpoint's document (also the `engine` SSE message).

@@ -5,12 +5,9 @@
 
 use async_trait::async_trait;
 use berth::engine::sim::SimEngine;
-use berth::engine::{
-    ActionOpts, Engine, EngineError, EngineInfo, EventStream, Outcome, WaitResponse,
-};
-use berth_core::actions::Action;
+use berth::engine::{Answer, Engine, EngineError, EngineInfo, EventStream};
+use berth_core::ops::Op;
 use berth_core::time::Time;
-use berth_core::wait::WaitCondition;
 use berth_core::Container;
 use futures_util::StreamExt;
 use tokio::sync::watch;
@@ -94,18 +91,7 @@ impl Engine for Flaky {
             .take_until(goes_down)
             .boxed())
     }
-    async fn action(
-        &self,
-        id: &str,
-        action: Action,
-        opts: ActionOpts,
-    ) -> Result<Outcome, EngineError> {
-        self.inner.action(id, action, opts).await
-    }
-    async fn rename(&self, id: &str, new_name: &str) -> Result<(), EngineError> {
-        self.inner.rename(id, new_name).await
-    }
-    async fn wait(&self, id: &str, condition: WaitCondition) -> Result<WaitResponse, EngineError> {
-        self.inner.wait(id, condition).await
+    async fn apply(&self, op: &Op) -> Result<Answer, EngineError> {
+        self.inner.apply(op).await
     }
 }
