@@ -58,7 +58,7 @@ pub struct Args {
     pub log: String,
 
     /// How many times faster than real time the simulated engine runs.
-    #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+    #[arg(long, default_value_t = 1.0, value_parser = parse_speed, allow_negative_numbers = true)]
     pub sim_speed: f64,
 }
 
@@ -118,6 +118,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     // A first page load should find the containers: give the first list a moment.
     mirror.synced(Duration::from_secs(3)).await;
 
+    if !args.web.join("index.html").is_file() {
+        let shown = std::path::absolute(&args.web).unwrap_or_else(|_| args.web.clone());
+        tracing::warn!(
+            "no web app in {}: the pages will say it is not built (the API works). Build it \
+             with `cargo xtask build-web`, or point --web (BERTH_WEB_DIST) at Trunk's dist/",
+            shown.display()
+        );
+    }
     let state = AppState::new(
         engine.clone(),
         mirror,
@@ -235,5 +243,14 @@ mod tests {
         assert!((args.sim_speed - 10.0).abs() < f64::EPSILON);
         assert!(Args::try_parse_from(["berth", "--engine", "podman"]).is_err());
         assert!(Args::try_parse_from(["berth", "--sim-speed", "0"]).is_err());
+        // A negative speed is read as a value and refused as one, not taken for a flag.
+        let negative = Args::try_parse_from(["berth", "--sim-speed", "-1"])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            negative.contains("\"-1\" is not a positive number"),
+            "{negative}"
+        );
     }
 }

@@ -1239,3 +1239,149 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// Issue 19, defects 2, 3 and 5: every `/api` answer is JSON in the `{"message"}` shape for an
+/// error, the same client mistake gets the same 4xx on every route, and `/api` answers are
+/// never stored.
+#[tokio::test]
+async fn every_api_answer_is_json_and_a_client_mistake_is_a_4xx() {
+    let s = server().await;
+    let cases: Vec<(Request<Body>, StatusCode)> = vec![
+        (get("/api/"), StatusCode::NOT_FOUND),
+        (get("/api"), StatusCode::NOT_FOUND),
+        (get("/api/nope"), StatusCode::NOT_FOUND),
+        (post("/api/"), StatusCode::NOT_FOUND),
+        (post("/api/engine"), StatusCode::METHOD_NOT_ALLOWED),
+        (get("/api/events?since=1&since=2"), StatusCode::BAD_REQUEST),
+        (
+            get("/api/containers?filters=%7B%22exited%22%3A%5B%22x%22%5D%7D"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            get("/api/containers?filters=%7B%22publish%22%3A%5B%22x%2Fy%2Fz%22%5D%7D"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            post("/api/containers/web/kill?signal=NOPE"),
+            StatusCode::BAD_REQUEST,
+        ),
+    ];
+    for (req, want) in cases {
+        let what = format!("{} {}", req.method(), req.uri());
+        let reply = s.send(req).await;
+        assert_eq!(reply.status, want, "{what}: {}", reply.text());
+        assert!(
+            reply.json()["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{what}: {}",
+            reply.text()
+        );
+        assert_eq!(
+            reply
+                .headers
+                .get(header::CACHE_CONTROL)
+                .map(|v| v.to_str().unwrap_or_default()),
+            Some("no-store"),
+            "{what}"
+        );
+    }
+    // An ID prefix that several containers share: the same 400 for a read, an operation and a
+    // removal.
+    let ids: Vec<String> = s
+        .list("?all=1")
+        .await
+        .iter()
+        .map(|c| c["Id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let shared = (0..16u32)
+        .filter_map(|d| char::from_digit(d, 16))
+        .find(|c| ids.iter().filter(|id| id.starts_with(*c)).count() > 1)
+        .expect("two of the demo's IDs share a first digit");
+    for req in [
+        get(&format!("/api/containers/{shared}")),
+        post(&format!("/api/containers/{shared}/pause")),
+        delete(&format!("/api/containers/{shared}")),
+    ] {
+        let what = format!("{} {}", req.method(), req.uri());
+        let reply = s.send(req).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{what}: {}",
+            reply.text()
+        );
+        assert!(
+            reply.message().contains("multiple IDs found"),
+            "{what}: {}",
+            reply.text()
+        );
+    }
+    // The event stream too (its headers only: the stream never ends).
+    let events = s.app.clone().oneshot(get("/api/events")).await.unwrap();
+    assert_eq!(events.status(), StatusCode::OK);
+    assert_eq!(
+        events
+            .headers()
+            .get(header::CACHE_CONTROL)
+            .map(|v| v.to_str().unwrap_or_default()),
+        Some("no-store")
+    );
+}
+
+/// Issue 19, defect 4: an ambiguous Host is refused, not read by its first copy.
+#[tokio::test]
+async fn ambiguous_hosts_and_origins_are_refused() {
+    let s = server().await;
+    let two_hosts = Request::builder()
+        .uri("/api/containers")
+        .header(header::HOST, HOST)
+        .header(header::HOST, "evil.example")
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .body(Body::empty())
+        .unwrap();
+    let reply = s.send(two_hosts).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
+    assert!(
+        reply.message().contains("more than one Host"),
+        "{}",
+        reply.text()
+    );
+
+    // An absolute-form request line naming another authority than the Host header.
+    let foreign = Request::builder()
+        .uri("http://evil.example/api/containers")
+        .header(header::HOST, HOST)
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .body(Body::empty())
+        .unwrap();
+    let reply = s.send(foreign).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
+    // The same form naming berth itself is served.
+    let own = Request::builder()
+        .uri(format!("http://{HOST}/api/engine"))
+        .header(header::HOST, HOST)
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(s.send(own).await.status, StatusCode::OK);
+
+    // A change with an https Origin on berth's plain-HTTP loopback listener, or with two
+    // Origins, is cross-origin.
+    for origins in [
+        vec![format!("https://{HOST}")],
+        vec![format!("http://{HOST}"), "http://evil.example".to_owned()],
+    ] {
+        let mut req = request(Method::POST, "/api/containers/web/pause");
+        for o in &origins {
+            req = req.header(header::ORIGIN, o.as_str());
+        }
+        let reply = s.send(req.body(Body::empty()).unwrap()).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::FORBIDDEN,
+            "{origins:?}: {}",
+            reply.text()
+        );
+    }
+}

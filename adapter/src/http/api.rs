@@ -15,6 +15,7 @@ use berth_core::filters::{self, Filters, ListOptions};
 use berth_core::ops::Op;
 use berth_core::state::StateKind;
 use berth_core::time::Time;
+use berth_core::view::ViewError;
 use berth_core::wait::WaitCondition;
 use serde::{Deserialize, Serialize};
 
@@ -62,11 +63,11 @@ pub async fn list(
         all: bool_value(q.all.as_deref()),
         limit,
         filters: Filters::from_json(q.filters.as_deref().unwrap_or_default())
-            .map_err(|e| ApiError::from_core(&e))?,
+            .map_err(|e| ApiError::client_mistake(&e))?,
     };
     let view = state.mirror.view();
     let now = state.engine.now();
-    let snapshots = filters::list(&view, &opts).map_err(|e| ApiError::from_core(&e))?;
+    let snapshots = filters::list(&view, &opts).map_err(|e| ApiError::client_mistake(&e))?;
     Ok(Json(snapshots.iter().map(|s| s.summary_at(now)).collect()))
 }
 
@@ -107,14 +108,15 @@ fn refuse_if_read_only(state: &AppState) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The full ID the mirror knows `reference` by, if it does.
-fn known_id(state: &AppState, reference: &str) -> Option<String> {
-    state
-        .mirror
-        .view()
-        .resolve(reference)
-        .ok()
-        .map(|s| s.id().to_owned())
+/// The full ID the mirror knows `reference` by, if it does. A prefix that several containers
+/// share is refused here, with the answer a read gets (400), whatever the engine would answer
+/// (Engine 20.10: 500); one the mirror does not know yet is left to the engine.
+fn known_id(state: &AppState, reference: &str) -> Result<Option<String>, ApiError> {
+    match state.mirror.view().resolve(reference) {
+        Ok(snapshot) => Ok(Some(snapshot.id().to_owned())),
+        Err(e @ ViewError::AmbiguousPrefix(_)) => Err(ApiError::from_core(&e)),
+        Err(_) => Ok(None),
+    }
 }
 
 /// Forwards `op` to the engine under the caller's reference. A change is refused in read-only
@@ -122,14 +124,15 @@ fn known_id(state: &AppState, reference: &str) -> Option<String> {
 /// reads its own write.
 async fn forward(state: &AppState, op: Op) -> Result<Response, ApiError> {
     let changes = !matches!(op, Op::Wait { .. });
-    let id = if changes {
+    if changes {
         refuse_if_read_only(state)?;
-        op.target().and_then(|reference| known_id(state, reference))
-    } else {
-        None
+    }
+    let id = match op.target() {
+        Some(reference) => known_id(state, reference)?,
+        None => None,
     };
     let answer = state.engine.apply(&op).await?;
-    if let Some(id) = id {
+    if let Some(id) = id.filter(|_| changes) {
         state.mirror.confirm(&id, CONFIRM_TIMEOUT).await;
     }
     Ok(match answer {

@@ -48,6 +48,13 @@ impl ApiError {
         ApiError::of_kind(err.kind(), err.to_string())
     }
 
+    /// An error in what the client sent (a filter, a parameter): 400, whatever kind the
+    /// engine gives it (Engine 20.10 answers some bad filter values with 500). berth keeps 5xx
+    /// for its own failures and the engine's.
+    pub fn client_mistake(err: &impl std::fmt::Display) -> ApiError {
+        ApiError::bad_request(err.to_string())
+    }
+
     /// 400 with `message`.
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, message)

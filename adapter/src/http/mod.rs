@@ -10,7 +10,7 @@ pub mod static_files;
 use std::sync::Arc;
 
 use axum::extract::Request;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
@@ -70,6 +70,9 @@ pub fn app(state: AppState) -> Router {
         .with_state(state);
     Router::new()
         .nest("/api", api)
+        // `/api` and `/api/` themselves are no route of the API, and no page of the web app.
+        .route("/api", any(api::not_found))
+        .route("/api/", any(api::not_found))
         .fallback(move |req: Request| {
             let web = web.clone();
             async move { web.serve(req).await }

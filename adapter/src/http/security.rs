@@ -116,15 +116,10 @@ impl Security {
         let Some((name, _)) = split_authority(host, 80) else {
             return false;
         };
-        let name = name.trim_end_matches('.').to_ascii_lowercase();
-        if name == "localhost" {
+        if is_loopback_name(&name) {
             return true;
         }
-        if let Ok(ip) = name.parse::<IpAddr>() {
-            if ip.is_loopback() {
-                return true;
-            }
-        }
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
         self.allowed_hosts.contains(&name)
     }
 }
@@ -152,35 +147,50 @@ fn split_authority(authority: &str, default_port: u16) -> Option<(String, u16)> 
     }
 }
 
-/// The origin `scheme://host[:port]` as (name, port), for comparing with the Host header.
-fn origin_authority(origin: &str) -> Option<(String, u16)> {
+/// The origin `scheme://host[:port]` as (scheme, name, port), for comparing with the Host
+/// header.
+fn origin_authority(origin: &str) -> Option<(&'static str, String, u16)> {
     let (scheme, rest) = origin.split_once("://")?;
-    let default_port = match scheme.to_ascii_lowercase().as_str() {
-        "http" => 80,
-        "https" => 443,
+    let (scheme, default_port) = match scheme.to_ascii_lowercase().as_str() {
+        "http" => ("http", 80),
+        "https" => ("https", 443),
         _ => return None,
     };
     let authority = rest.split('/').next()?;
-    split_authority(authority, default_port)
+    let (name, port) = split_authority(authority, default_port)?;
+    Some((scheme, name, port))
+}
+
+/// Whether `name` (no port) is a loopback name or address.
+fn is_loopback_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Whether a request that changes something comes from another origin: `Sec-Fetch-Site:
-/// cross-site`, or an `Origin` whose host and port differ from `Host` (`Origin: null` included).
+/// cross-site`; more than one `Origin`; or an `Origin` whose host and port differ from `Host`
+/// (`Origin: null` included), or whose scheme is not berth's: berth serves plain HTTP, so only
+/// a page reached through an `--allow-host` name (a proxy may add TLS) has an `https` origin.
 fn is_cross_origin(headers: &HeaderMap, host: &str) -> bool {
     if let Some(site) = headers.get("sec-fetch-site") {
         if site.as_bytes().eq_ignore_ascii_case(b"cross-site") {
             return true;
         }
     }
-    let Some(origin) = headers.get(header::ORIGIN) else {
+    let mut origins = headers.get_all(header::ORIGIN).iter();
+    let Some(origin) = origins.next() else {
         return false;
     };
+    if origins.next().is_some() {
+        return true;
+    }
     let Ok(origin) = origin.to_str() else {
         return true;
     };
     match (origin_authority(origin), split_authority(host, 80)) {
-        (Some((o_name, o_port)), Some((h_name, h_port))) => {
-            !(o_name.eq_ignore_ascii_case(&h_name) && o_port == h_port)
+        (Some((scheme, o_name, o_port)), Some((h_name, h_port))) => {
+            let scheme_ok = scheme == "http" || !is_loopback_name(&h_name);
+            !(scheme_ok && o_name.eq_ignore_ascii_case(&h_name) && o_port == h_port)
         }
         _ => true,
     }
@@ -190,12 +200,31 @@ fn is_safe_method(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// The `Host` of a request: the header (HTTP/1.1), or the URI's authority (HTTP/2).
-fn request_host(req: &Request) -> Option<String> {
-    if let Some(h) = req.headers().get(header::HOST) {
-        return h.to_str().ok().map(str::to_owned);
+/// The `Host` of a request: the header (HTTP/1.1), or the URI's authority (HTTP/2, or an
+/// absolute-form request line). Refused (the reason) when it is ambiguous: two `Host` headers,
+/// or a request line whose authority is not the `Host` header's.
+fn request_host(req: &Request) -> Result<String, String> {
+    let mut hosts = req.headers().get_all(header::HOST).iter();
+    let header = hosts.next();
+    if hosts.next().is_some() {
+        return Err("more than one Host header".to_owned());
     }
-    req.uri().authority().map(|a| a.as_str().to_owned())
+    let authority = req.uri().authority().map(|a| a.as_str().to_owned());
+    match (header, authority) {
+        (Some(h), authority) => {
+            let h = h
+                .to_str()
+                .map_err(|_| "a Host header that is not text".to_owned())?;
+            match authority {
+                Some(a) if !a.eq_ignore_ascii_case(h) => Err(format!(
+                    "the request line names {a:?} but the Host header {h:?}"
+                )),
+                _ => Ok(h.to_owned()),
+            }
+        }
+        (None, Some(a)) => Ok(a),
+        (None, None) => Err("missing Host header".to_owned()),
+    }
 }
 
 /// The token a request carries: `Authorization: Bearer …`, or on `GET /api/events` only
@@ -223,8 +252,9 @@ fn request_token(req: &Request) -> Option<String> {
 /// The guard in front of every route: Host check (403), cross-origin changes (403), and the
 /// token on `/api` (401).
 pub async fn guard(State(security): State<Arc<Security>>, req: Request, next: Next) -> Response {
-    let Some(host) = request_host(&req) else {
-        return ApiError::forbidden("missing Host header").into_response();
+    let host = match request_host(&req) {
+        Ok(host) => host,
+        Err(why) => return ApiError::forbidden(why).into_response(),
     };
     if !security.host_allowed(&host) {
         return ApiError::forbidden(format!(
@@ -236,8 +266,7 @@ pub async fn guard(State(security): State<Arc<Security>>, req: Request, next: Ne
         return ApiError::forbidden("cross-origin requests may not change anything")
             .into_response();
     }
-    let path = req.uri().path();
-    if path == "/api" || path.starts_with("/api/") {
+    if is_api_path(req.uri().path()) {
         let authorized = request_token(&req).is_some_and(|t| security.token_matches(&t));
         if !authorized {
             return ApiError::unauthorized().into_response();
@@ -248,7 +277,7 @@ pub async fn guard(State(security): State<Arc<Security>>, req: Request, next: Ne
 
 /// Adds the headers every response carries (the CSP only where the handler set none).
 pub async fn headers(req: Request, next: Next) -> Response {
-    let is_api = req.uri().path().starts_with("/api/");
+    let is_api = is_api_path(req.uri().path());
     let mut response = next.run(req).await;
     let h = response.headers_mut();
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
@@ -265,10 +294,17 @@ pub async fn headers(req: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    if is_api && !h.contains_key(header::CACHE_CONTROL) {
+    // Nothing of the API is stored: not a list, not an error, not the event stream (which
+    // axum marks no-cache).
+    if is_api {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// Whether `path` is the API's: `/api` itself or below it.
+pub fn is_api_path(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
 }
 
 #[cfg(test)]
@@ -363,6 +399,29 @@ mod tests {
         assert!(is_cross_origin(&h, "localhost:7800"));
         h.insert(header::ORIGIN, HeaderValue::from_static("null"));
         assert!(is_cross_origin(&h, "localhost:7800"));
+        // berth serves plain HTTP: an https origin on loopback is another origin, but one
+        // through an --allow-host name (a TLS proxy) is not.
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://127.0.0.1:7800"),
+        );
+        assert!(is_cross_origin(&h, "127.0.0.1:7800"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://berth.example"),
+        );
+        assert!(!is_cross_origin(&h, "berth.example:443"));
+        // Two origins: refused, whichever comes first.
+        let mut two = HeaderMap::new();
+        two.append(
+            header::ORIGIN,
+            HeaderValue::from_static("http://localhost:7800"),
+        );
+        two.append(
+            header::ORIGIN,
+            HeaderValue::from_static("http://evil.example"),
+        );
+        assert!(is_cross_origin(&two, "localhost:7800"));
         let mut h = HeaderMap::new();
         h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
         assert!(is_cross_origin(&h, "localhost:7800"));
