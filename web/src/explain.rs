@@ -3,7 +3,7 @@
 //! condition would return now, and what a change did. Pure.
 
 use berth_core::container::Container;
-use berth_core::restart::{PolicyKind, RestartManager, RestartPolicy};
+use berth_core::restart::{PolicyKind, RestartManager};
 use berth_core::state::StateKind;
 use berth_core::time::{human_duration, Duration, Time};
 use berth_core::wait::{StateStatus, WaitCondition};
@@ -40,17 +40,6 @@ pub fn exit_meaning(code: i64, oom_killed: bool) -> String {
         },
         -1 => "the wait gave up".to_owned(),
         c => format!("the program failed with exit code {c}"),
-    }
-}
-
-/// The policy as `docker inspect` users write it: `no`, `always`, `on-failure:3`.
-pub fn policy_text(p: &RestartPolicy) -> String {
-    match p.kind() {
-        PolicyKind::No => "no".to_owned(),
-        PolicyKind::OnFailure if p.maximum_retry_count > 0 => {
-            format!("on-failure:{}", p.maximum_retry_count)
-        }
-        _ => p.to_string(),
     }
 }
 
@@ -93,7 +82,7 @@ pub fn delay_text(d: Duration) -> String {
 pub fn why(c: &Container, now: Time) -> String {
     let s = &c.state;
     let policy = &c.host_config.restart_policy;
-    let ptext = policy_text(policy);
+    let ptext = policy.to_string();
     let mut out = match s.kind() {
         StateKind::Created => {
             "Created and never started: docker start (or docker run) runs it.".to_owned()
@@ -264,10 +253,7 @@ pub fn describe_change(before: Option<&Container>, after: Option<&Container>) ->
         return format!("pid {}", s.pid);
     }
     if a.host_config.restart_policy != b.host_config.restart_policy {
-        return format!(
-            "restart policy now {}",
-            policy_text(&a.host_config.restart_policy)
-        );
+        return format!("restart policy now {}", a.host_config.restart_policy);
     }
     if let (Some(h), Some(hb)) = (&s.health, &bs.health) {
         if h.log != hb.log || h.failing_streak != hb.failing_streak {

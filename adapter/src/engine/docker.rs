@@ -378,15 +378,10 @@ impl Engine for DockerEngine {
         let docker = self.client().await?;
         let done = |o: Result<Outcome, EngineError>| o.map(Answer::Outcome);
         match op {
-            Op::Create { .. } => {
-                let request = op.request();
-                let body: ContainerCreateBody = convert("create request", &request.body)?;
+            Op::Create { spec } => {
+                let body: ContainerCreateBody = convert("create request", &op.request().body)?;
                 let options = CreateContainerOptions {
-                    name: request
-                        .query
-                        .iter()
-                        .find(|(k, _)| *k == "name")
-                        .map(|(_, v)| v.clone()),
+                    name: spec.name.clone(),
                     ..CreateContainerOptions::default()
                 };
                 let created = docker

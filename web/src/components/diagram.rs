@@ -2,9 +2,9 @@
 //! core's moves between them ([`berth_core::lifecycle::MOVES`]), and those the rules allow from
 //! here ([`berth_core::actions::allowed`]) drawn as live arrows. Only the layout is this page's.
 
-use berth_core::actions::{allowed, Action};
+use berth_core::actions::allowed;
 use berth_core::container::Container;
-use berth_core::lifecycle::{Move, Place, MOVES};
+use berth_core::lifecycle::{possible, Move, Place, MOVES};
 use berth_core::state::StateKind;
 use yew::prelude::*;
 
@@ -48,11 +48,6 @@ fn edges() -> impl Iterator<Item = Edge> {
         (Place::State(from), Place::State(to)) => Some(Edge { from, to, spec: m }),
         _ => None,
     })
-}
-
-/// Whether `e` is a move an operation the rules accept (`ok`) makes from `current`.
-fn edge_allowed(e: &Edge, current: StateKind, ok: &[Action]) -> bool {
-    e.from == current && e.spec.actions().any(|a| ok.contains(&a))
 }
 
 /// Props of [`Lifecycle`].
@@ -122,9 +117,11 @@ fn geometry(e: &Edge) -> (String, (f64, f64)) {
 pub fn lifecycle(p: &LifecycleProps) -> Html {
     let current = p.container.state.kind();
     let ok = allowed(&p.container);
+    let open = possible(&p.container);
     let edges = edges().enumerate().map(|(i, e)| {
         let (d, (lx, ly)) = geometry(&e);
-        let live = edge_allowed(&e, current, &ok);
+        // An operation can make it now ([`possible`] also lists the engine's own moves).
+        let live = !e.spec.is_automatic() && open.contains(&e.spec);
         let automatic = e.spec.is_automatic();
         let class = classes!(
             "edge",

@@ -3,9 +3,8 @@
 //! step just made drawn as a highlighted path, its state now filled, and the moves the core's
 //! rules allow from here ([`berth_core::actions::allowed`]). Only the layout is this page's.
 
-use berth_core::actions::{allowed, Action};
 use berth_core::container::Container;
-use berth_core::lifecycle::{Move, Place, MOVES};
+use berth_core::lifecycle::{possible, Move, Place, MOVES};
 use berth_core::state::StateKind;
 use yew::prelude::*;
 
@@ -115,7 +114,7 @@ fn exit_point(a: (f64, f64), b: (f64, f64), is_dot: bool) -> (f64, f64) {
 /// The lifecycle diagram.
 #[function_component(Diagram)]
 pub fn diagram(p: &DiagramProps) -> Html {
-    let ok: Vec<Action> = p.container.as_deref().map(allowed).unwrap_or_default();
+    let open: Vec<&Move> = p.container.as_deref().map(possible).unwrap_or_default();
     let current = p.place;
     let taken = |e: &Move| p.path.windows(2).any(|w| w[0] == e.from && w[1] == e.to);
     let order = |e: &Move| {
@@ -139,8 +138,8 @@ pub fn diagram(p: &DiagramProps) -> Html {
         let start = exit_point(a, ctrl_mid, e.from == Place::New);
         let end = exit_point(b, ctrl_mid, false);
         let was_taken = taken(e);
-        let possible =
-            e.from == current.unwrap_or(Place::New) && e.actions().any(|x| ok.contains(&x));
+        // An operation can make it now ([`possible`] also lists the engine's own moves).
+        let possible = !e.is_automatic() && open.contains(&e);
         let automatic = e.is_automatic();
         let class = classes!(
             "edge",
@@ -184,17 +183,9 @@ pub fn diagram(p: &DiagramProps) -> Html {
             </g>
         }
     });
-    let places = [
-        Place::State(StateKind::Created),
-        Place::State(StateKind::Running),
-        Place::State(StateKind::Paused),
-        Place::State(StateKind::Restarting),
-        Place::State(StateKind::Exited),
-        Place::State(StateKind::Removing),
-        Place::State(StateKind::Dead),
-        Place::Removed,
-    ];
-    let nodes = places.into_iter().map(|pl| {
+    // "new" is drawn as a dot of its own, below.
+    let places = Place::ALL.into_iter().filter(|pl| *pl != Place::New);
+    let nodes = places.map(|pl| {
         let (x, y) = position(pl);
         let here = current == Some(pl);
         let visited = p.path.contains(&pl);

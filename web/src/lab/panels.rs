@@ -270,7 +270,7 @@ pub fn center(p: &PanelProps) -> Html {
                         <div><dt>{ "ExitCode" }</dt><dd id="lab-exit-code">{ st.exit_code }</dd></div>
                         <div><dt>{ "RestartCount" }</dt><dd id="lab-restart-count">{ c.restart_count }</dd></div>
                         <div><dt>{ "Pid" }</dt><dd>{ st.pid }</dd></div>
-                        <div><dt>{ "Restart policy" }</dt><dd>{ crate::explain::policy_text(&c.host_config.restart_policy) }</dd></div>
+                        <div><dt>{ "Restart policy" }</dt><dd>{ c.host_config.restart_policy.to_string() }</dd></div>
                         if let Some(h) = health {
                             <div><dt>{ "Health" }</dt><dd>{ h }</dd></div>
                         }

@@ -11,7 +11,7 @@ use berth_core::time::{human_duration, Duration, Time};
 use berth_core::wait::WaitCondition;
 
 use super::model::{Done, Frame, Place, Record, Step, WaitInfo, DEADLINE_EXCEEDED};
-use crate::explain::{delay_text, exit_meaning, policy_text};
+use crate::explain::{delay_text, exit_meaning};
 
 /// The docker CLI command for a step ([`Op::cli`]); `None` for what happens on its own.
 pub fn cli(step: &Step) -> Option<String> {
@@ -96,7 +96,7 @@ pub fn elapsed_text(start: Time, t: Time) -> String {
 
 /// What the restart policy decided after `c`'s last exit, in words.
 pub fn decision_text(c: &Container, d: &RestartDecision) -> String {
-    let policy = policy_text(&c.host_config.restart_policy);
+    let policy = c.host_config.restart_policy.to_string();
     if d.restart {
         let of = if c.host_config.restart_policy.maximum_retry_count > 0 {
             format!(

@@ -16,7 +16,7 @@ use crate::components::actions::ActionBar;
 use crate::components::badge::{HealthBadge, StateBadge};
 use crate::components::diagram::Lifecycle;
 use crate::components::header::clock;
-use crate::explain::{exit_meaning, policy_text, wait_now, why};
+use crate::explain::{exit_meaning, wait_now, why};
 use crate::pages::containers::{NoData, NoticeBanner, StaleBanner};
 
 /// Props of [`ContainerPage`].
@@ -99,7 +99,7 @@ pub fn container_page(p: &ContainerPageProps) -> Html {
         ("RestartCount", html! { <code>{ c.restart_count }</code> }),
         (
             "RestartPolicy",
-            html! { <code>{ policy_text(policy) }</code> },
+            html! { <code>{ policy.to_string() }</code> },
         ),
         (
             "Health",
