@@ -12,6 +12,7 @@ use clap::Parser;
 
 use crate::engine::{self, ConnectOptions, EngineSpec};
 use crate::http::security::{check_listen, generate_token, Security};
+use crate::http::serve::{serve, Limits};
 use crate::http::static_files::WebDist;
 use crate::http::{app, AppState};
 use crate::mirror::Mirror;
@@ -57,6 +58,10 @@ pub struct Args {
     #[arg(long, env = "BERTH_LOG", default_value = "info")]
     pub log: String,
 
+    /// How many connections may be open at once; one more is answered 503 and closed.
+    #[arg(long, env = "BERTH_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections, value_parser = parse_connections)]
+    pub max_connections: usize,
+
     /// How many times faster than real time the simulated engine runs.
     #[arg(long, default_value_t = 1.0, value_parser = parse_speed, allow_negative_numbers = true)]
     pub sim_speed: f64,
@@ -66,6 +71,13 @@ fn parse_speed(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
         _ => Err(format!("{s:?} is not a positive number")),
+    }
+}
+
+fn parse_connections(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("{s:?} is not a positive whole number")),
     }
 }
 
@@ -145,29 +157,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     // On Ctrl-C or SIGTERM: stop accepting, let requests in flight finish, but do not wait for
     // event streams, which never end on their own.
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, app(state)).with_graceful_shutdown({
-        let mut stop_rx = stop_rx.clone();
-        async move {
-            let _ = stop_rx.wait_for(|stop| *stop).await;
-        }
-    });
-    let grace = {
-        let mut stop_rx = stop_rx;
-        async move {
-            let _ = stop_rx.wait_for(|stop| *stop).await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        }
+    let limits = Limits {
+        max_connections: args.max_connections,
+        ..Limits::default()
     };
-    tokio::spawn(async move {
+    let stop = async {
         shutdown_signal().await;
         eprintln!("berth: shutting down");
-        let _ = stop_tx.send(true);
-    });
-    tokio::select! {
-        result = server => result.context("server error")?,
-        () = grace => {}
-    }
+    };
+    serve(listener, app(state), limits, stop, SHUTDOWN_GRACE).await;
     Ok(())
 }
 

@@ -1,18 +1,22 @@
 //! berth's HTTP server: the router ([`app`]), its state, and the pieces it is made of — the API
-//! handlers, the SSE stream, the security rules and the web app's static files.
+//! handlers, the SSE stream, the security rules, the web app's static files, and the bounded
+//! listener that serves them ([`serve::serve`]).
 
 pub mod api;
 pub mod error;
 pub mod security;
+pub mod serve;
 pub mod sse;
 pub mod static_files;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::Request;
 use axum::routing::{any, get, post};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_http::CompressionLevel;
 
@@ -51,6 +55,9 @@ impl AppState {
     }
 }
 
+/// How long a client may take to send a request's body.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The whole server: the API under `/api`, the web app everywhere else, behind the security
 /// guard and with the security headers and compression on every response.
 pub fn app(state: AppState) -> Router {
@@ -82,6 +89,8 @@ pub fn app(state: AppState) -> Router {
             security::guard,
         ))
         .layer(axum::middleware::from_fn(security::headers))
+        // A client that sends a request's head and then trickles its body is cut off.
+        .layer(RequestBodyTimeoutLayer::new(BODY_READ_TIMEOUT))
         // Fastest: the app's wasm is megabytes and compressed on the fly; the gain of a higher
         // level is small and its cost is paid on every load.
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))

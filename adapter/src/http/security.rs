@@ -17,6 +17,14 @@ use super::error::ApiError;
 /// `script-src` (see [`content_security_policy`]).
 pub const BASE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/// The headers every response carries, berth's and hyper's own error answers alike (the CSP
+/// unless the response has its own), as (lower-case name, value).
+pub const ALWAYS: [(&str, &str); 3] = [
+    ("content-security-policy", BASE_CSP),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+];
+
 /// The CSP with extra `script-src` sources (e.g. `'sha256-…'` of inline scripts).
 pub fn content_security_policy(extra_script_sources: &[String]) -> String {
     if extra_script_sources.is_empty() {
@@ -280,20 +288,13 @@ pub async fn headers(req: Request, next: Next) -> Response {
     let is_api = is_api_path(req.uri().path());
     let mut response = next.run(req).await;
     let h = response.headers_mut();
-    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(BASE_CSP),
-        );
+    for (name, value) in ALWAYS {
+        // A page's own CSP (the web app's index, with its script hashes) stays.
+        if name == header::CONTENT_SECURITY_POLICY.as_str() && h.contains_key(name) {
+            continue;
+        }
+        h.insert(name, HeaderValue::from_static(value));
     }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
     // Nothing of the API is stored: not a list, not an error, not the event stream (which
     // axum marks no-cache).
     if is_api {
