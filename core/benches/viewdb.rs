@@ -14,36 +14,14 @@ mod native {
 
     use berth_core::events::Event;
     use berth_core::model::Model;
+    use berth_core::sim::Rng;
     use berth_core::{Container, Time, ViewDb};
     use criterion::measurement::Measurement;
     use criterion::{BenchmarkId, Criterion, Throughput};
 
-    /// splitmix64: a tiny deterministic PRNG, so every run benchmarks the same IDs.
-    struct SplitMix64(u64);
-
-    impl SplitMix64 {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-
-        /// A random 64-hex ID, like the reference's `stringid.GenerateRandomID`.
-        fn id(&mut self) -> String {
-            (0..4).map(|_| format!("{:016x}", self.next())).collect()
-        }
-
-        /// A number in `lo..hi`.
-        fn range(&mut self, lo: usize, hi: usize) -> usize {
-            lo + (self.next() % (hi - lo) as u64) as usize
-        }
-    }
-
     fn ids(seed: u64, n: usize) -> Vec<String> {
-        let mut rng = SplitMix64(seed);
-        (0..n).map(|_| rng.id()).collect()
+        let mut rng = Rng::new(seed);
+        (0..n).map(|_| rng.hex_id()).collect()
     }
 
     fn now() -> Time {
@@ -81,10 +59,10 @@ mod native {
         let mut group = c.benchmark_group("DBGetByPrefix");
         for n in [100, 250, 500] {
             let (db, containers) = filled(2 + n as u64, n);
-            let mut rng = SplitMix64(7);
+            let mut rng = Rng::new(7);
             let keys: Vec<String> = containers
                 .iter()
-                .map(|c| c.id[..rng.range(12, 24)].to_owned())
+                .map(|c| c.id[..12 + rng.below(12)].to_owned())
                 .collect();
             group.bench_with_input(BenchmarkId::from_parameter(n), &keys, |b, keys| {
                 b.iter(|| {

@@ -40,6 +40,8 @@ mod demo;
 mod names;
 mod spec;
 
+pub use names::Rng;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -59,7 +61,7 @@ use crate::view::{View, ViewDb, ViewError};
 use crate::wait::{WaitCondition, Waiter};
 
 pub use demo::{CRASHY_RELAUNCH, DEMO_SEED};
-use names::{digest, is_valid_name, random_name, Rng, VALID_NAME_CHARS};
+use names::{digest, is_valid_name, random_name, VALID_NAME_CHARS};
 pub use spec::{CreateSpec, Probe, Program};
 
 /// The first pid handed out; each start takes the next one.

@@ -12,7 +12,7 @@ use berth_core::actions::Action;
 use berth_core::container::HealthConfig;
 use berth_core::lifecycle::{find, possible, By, Cause, Place, Transition, Trigger, MOVES};
 use berth_core::restart::RestartPolicy;
-use berth_core::sim::{CreateSpec, Probe, Program, Sim};
+use berth_core::sim::{CreateSpec, Probe, Program, Rng, Sim};
 use berth_core::state::StateKind;
 use berth_core::time::{Duration, Time};
 #[cfg(not(target_arch = "wasm32"))]
@@ -266,24 +266,7 @@ proptest! {
     }
 }
 
-/// splitmix64: a fixed sequence of steps, the same on every run.
-struct Mix(u64);
-
-impl Mix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % n as u64).unwrap_or(0)
-    }
-}
-
-fn random_step(r: &mut Mix) -> Step {
+fn random_step(r: &mut Rng) -> Step {
     let c = r.below(8);
     match r.below(16) {
         0 => Step::Create(c),
@@ -311,7 +294,7 @@ fn random_step(r: &mut Mix) -> Step {
 #[test]
 fn a_random_walk_makes_every_move_of_the_table() {
     let mut walk = Walk::new(7);
-    let mut r = Mix(2026);
+    let mut r = Rng::new(2026);
     for _ in 0..40_000 {
         let step = random_step(&mut r);
         walk.step(&step).unwrap_or_else(|e| panic!("{e}"));

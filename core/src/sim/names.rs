@@ -1,18 +1,22 @@
 //! The simulated engine's deterministic randomness: a seeded PRNG (SplitMix64) for container and
 //! exec IDs, and docker-style generated names (the daemon's `namesgenerator`: `adjective_surname`).
 
-/// SplitMix64: small, fast, and the same sequence on every platform for the same seed.
+/// SplitMix64: small, fast, and the same sequence on every platform for the same seed. The
+/// simulated engine draws its IDs and names from it; tests and benchmarks that want a fixed
+/// sequence use it too.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Rng {
+pub struct Rng {
     state: u64,
 }
 
 impl Rng {
-    pub(crate) fn new(seed: u64) -> Rng {
+    /// The sequence of `seed`.
+    pub fn new(seed: u64) -> Rng {
         Rng { state: seed }
     }
 
-    pub(crate) fn next_u64(&mut self) -> u64 {
+    /// The next number.
+    pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -21,13 +25,13 @@ impl Rng {
     }
 
     /// A number in `0..n` (`n` > 0).
-    pub(crate) fn below(&mut self, n: usize) -> usize {
+    pub fn below(&mut self, n: usize) -> usize {
         // The modulo bias is irrelevant for lists this short.
         (self.next_u64() % n.max(1) as u64) as usize
     }
 
     /// 64 lowercase hex digits, as the engine's container and exec IDs.
-    pub(crate) fn hex_id(&mut self) -> String {
+    pub fn hex_id(&mut self) -> String {
         (0..4)
             .map(|_| format!("{:016x}", self.next_u64()))
             .collect()
