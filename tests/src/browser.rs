@@ -180,7 +180,7 @@ impl SimBerth {
         format!("http://127.0.0.1:{}/?token={}", self.port, self.token)
     }
 
-    /// A URL of the app (no token: the app keeps it in sessionStorage).
+    /// A URL of the app (no token: a browser signed in once keeps it in localStorage).
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }

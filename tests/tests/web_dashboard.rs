@@ -10,8 +10,13 @@ use serde_json::Value;
 
 /// Opens the start-up URL and waits for the fleet's rows.
 async fn open_dashboard(berth: &SimBerth, b: &Browser) {
+    open_list(b, &berth.start_url()).await;
+}
+
+/// Opens `url` and waits for the demo fleet's rows.
+async fn open_list(b: &Browser, url: &str) {
     b.client
-        .goto(&berth.start_url())
+        .goto(url)
         .await
         .unwrap_or_else(|e| panic!("goto: {e}"));
     b.wait_js(
@@ -426,14 +431,77 @@ async fn the_lab_route_needs_no_api() {
     assert_eq!(api_calls, Value::from(0), "the lab called the API");
     b.screenshot("lab").await;
 
-    // Without a token, a dashboard page says what is wrong instead of failing.
+    // Without a token, a dashboard page says so and offers the sign-in field.
     b.client
         .goto(&berth.url("/"))
         .await
         .unwrap_or_else(|e| panic!("goto: {e}"));
-    b.wait_text("berth not reachable").await;
-    b.wait_text("refused the token").await;
-    b.screenshot("unreachable").await;
+    b.wait_text("Sign in to berth").await;
+    b.wait_text("signed out").await;
+    b.screenshot("signed-out").await;
+    b.close().await;
+}
+
+/// Types `text` into the sign-in field and submits it.
+async fn sign_in_with(b: &Browser, text: &str) {
+    let script = format!(
+        "const i = document.getElementById('token-field'); i.value = {}; \
+         i.dispatchEvent(new InputEvent('input', {{bubbles: true}})); \
+         i.form.requestSubmit(); return true;",
+        js_str(text)
+    );
+    b.js(&script).await;
+}
+
+/// Issue 19, defect 8: the token reaches every tab of the browser, a bookmark or a Ctrl-click
+/// included, leaves the address bar, and a page without it offers a field to paste it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_sign_in_reaches_every_tab_and_a_page_without_it_offers_the_field() {
+    if skip_unless(&[Need::Browser]) {
+        return;
+    }
+    let berth = SimBerth::start();
+    let web = berth.id_of("web").await;
+    let b = Browser::start(1280, 800).await;
+
+    // A bookmark of a container page, never signed in: the field, and a wrong token refused.
+    b.client
+        .goto(&berth.url(&format!("/containers/{web}")))
+        .await
+        .unwrap_or_else(|e| panic!("goto: {e}"));
+    b.wait_text("Sign in to berth").await;
+    sign_in_with(&b, "not-the-token").await;
+    b.wait_text("berth refused this token").await;
+    // The whole address berth printed, pasted: signed in, on the page the user was on.
+    sign_in_with(&b, &berth.start_url()).await;
+    b.wait_js(
+        "return !!document.querySelector('h1') && document.body.innerText.includes('web') \
+         && !document.getElementById('sign-in');",
+        "the container page, signed in",
+    )
+    .await;
+
+    // A new tab (WebDriver's new tabs share no sessionStorage, as a Ctrl-click's do not),
+    // opened on the list without a token: signed in.
+    let tab = b
+        .client
+        .new_window(true)
+        .await
+        .unwrap_or_else(|e| panic!("new tab: {e}"));
+    b.client
+        .switch_to_window(tab.handle)
+        .await
+        .unwrap_or_else(|e| panic!("switch tab: {e}"));
+    open_list(&b, &berth.url("/")).await;
+
+    // The start-up address itself: the token leaves the address bar at once.
+    open_dashboard(&berth, &b).await;
+    let href = b.js("return location.href;").await;
+    assert!(
+        !href.as_str().unwrap_or_default().contains("token"),
+        "{href}"
+    );
+    b.screenshot("signed-in-second-tab").await;
     b.close().await;
 }
 

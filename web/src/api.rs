@@ -1,5 +1,11 @@
-//! berth's HTTP API from the browser: the session token (taken once from the start-up URL, kept
-//! in sessionStorage, never put in links), the engine status, the actions and the wait.
+//! berth's HTTP API from the browser: the access token, the engine status, the actions and the
+//! wait.
+//!
+//! The token comes once from the start-up URL (`?token=…`, removed from the address bar at
+//! once) or from the sign-in field, and is kept in `localStorage`: every tab of this browser on
+//! berth's origin (scheme, host *and port*) is signed in, a bookmark or a Ctrl-click included,
+//! and none of another origin is. A cookie would not do: browsers send a cookie for `localhost`
+//! to every port of it, so any other local server the user visits would receive berth's key.
 
 use berth_core::actions::Action;
 use berth_core::ops::Op;
@@ -26,20 +32,26 @@ impl std::fmt::Display for ApiError {
     }
 }
 
-fn session() -> Option<web_sys::Storage> {
-    web_sys::window()?.session_storage().ok()?
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
 }
 
-/// The session's token, if any.
+/// This browser's token for berth, if any.
 pub fn token() -> Option<String> {
-    session()?
+    storage()?
         .get_item(TOKEN_KEY)
         .ok()?
         .filter(|t| !t.is_empty())
 }
 
-/// Takes `?token=` from the address bar into sessionStorage and removes it from the URL (and so
-/// from history), keeping the path and the other parameters.
+fn keep_token(token: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(TOKEN_KEY, token);
+    }
+}
+
+/// Takes `?token=` from the address bar into storage and removes it from the URL (and so from
+/// history), keeping the path and the other parameters.
 pub fn capture_token() {
     let Some(window) = web_sys::window() else {
         return;
@@ -54,9 +66,7 @@ pub fn capture_token() {
     let Some(t) = params.get("token") else {
         return;
     };
-    if let Some(s) = session() {
-        let _ = s.set_item(TOKEN_KEY, &t);
-    }
+    keep_token(&t);
     params.delete("token");
     let search = params.to_string().as_string().unwrap_or_default();
     let clean = if search.is_empty() {
@@ -66,6 +76,43 @@ pub fn capture_token() {
     };
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&clean));
+    }
+}
+
+/// The token in what a user pasted: the token itself, or the whole address berth printed.
+pub fn token_in(pasted: &str) -> String {
+    let pasted = pasted.trim();
+    let from_url = web_sys::Url::new(pasted)
+        .ok()
+        .and_then(|url| url.search_params().get("token"));
+    from_url.unwrap_or_else(|| pasted.to_owned())
+}
+
+/// Signs this browser in with `token` if berth accepts it: every tab of it then uses it.
+pub async fn sign_in(token: &str) -> Result<(), ApiError> {
+    if token.is_empty() {
+        return Err(ApiError {
+            status: 401,
+            message: "paste the token first".to_owned(),
+        });
+    }
+    let builder = Request::get("/api/engine").header("Authorization", &format!("Bearer {token}"));
+    let response = builder.send().await.map_err(unreachable)?;
+    match response.status() {
+        200 => {
+            keep_token(token);
+            Ok(())
+        }
+        401 => Err(ApiError {
+            status: 401,
+            message: "berth refused this token: it changes each time berth starts, unless \
+                      started with --token"
+                .to_owned(),
+        }),
+        status => Err(ApiError {
+            status,
+            message: format!("berth answered HTTP {status}"),
+        }),
     }
 }
 
@@ -92,7 +139,8 @@ async fn send(builder: RequestBuilder) -> Result<String, ApiError> {
         return Ok(body);
     }
     let message = match status {
-        401 => "berth refused the token: open the address berth printed at start (with ?token=…)"
+        401 => "berth refused the token: open the address berth printed at start (with \
+                ?token=…), or paste the token"
             .to_owned(),
         _ => {
             let m = error_message(&body);

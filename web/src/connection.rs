@@ -102,7 +102,12 @@ fn start(inner: Rc<RefCell<Inner>>, dispatch: Dispatch, resume: Rc<RefCell<Optio
                 open_stream(inner, dispatch, resume);
             }
             Err(e) => {
-                dispatch.dispatch(Msg::Failed(e.message));
+                // Retried while signed out too: a sign-in in another tab reaches this one.
+                dispatch.dispatch(if e.status == 401 {
+                    Msg::SignedOut
+                } else {
+                    Msg::Failed(e.message)
+                });
                 schedule_retry(inner, dispatch, resume);
             }
         }

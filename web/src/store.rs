@@ -36,11 +36,14 @@ pub enum Connection {
         /// When the drop was noticed.
         since: Time,
     },
-    /// berth answered but refused us, or cannot be reached at all.
+    /// berth cannot be reached, or answered with an error.
     Failed {
         /// What went wrong, for the user.
         reason: String,
     },
+    /// berth refused this browser's token (none, or not this launch's): the pages offer the
+    /// sign-in field.
+    SignedOut,
 }
 
 impl Connection {
@@ -173,8 +176,10 @@ pub enum Msg {
     Opened,
     /// The stream dropped (browser time, Unix ms).
     Dropped(i64),
-    /// berth cannot be used: unreachable, or the token is refused.
+    /// berth cannot be used: unreachable, or an error.
     Failed(String),
+    /// berth refused the token.
+    SignedOut,
     /// `event: snapshot`: the whole set at `revision` (browser time of arrival, Unix ms).
     Snapshot {
         /// berth's revision.
@@ -419,6 +424,7 @@ impl Reducible for Dash {
                 }
             }
             Msg::Failed(reason) => next.connection = Connection::Failed { reason },
+            Msg::SignedOut => next.connection = Connection::SignedOut,
             Msg::Snapshot {
                 revision,
                 containers,

@@ -145,6 +145,11 @@ pub fn header(p: &HeaderProps) -> Html {
             Connection::Failed { reason } => {
                 ("bad", "berth not reachable".to_owned(), reason.clone())
             }
+            Connection::SignedOut => (
+                "bad",
+                "signed out".to_owned(),
+                "berth refused this browser's token".to_owned(),
+            ),
         }
     };
     let show_status = p.on_dashboard || !matches!(dash.connection, Connection::Idle);

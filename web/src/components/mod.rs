@@ -4,4 +4,5 @@ pub mod actions;
 pub mod badge;
 pub mod diagram;
 pub mod header;
+pub mod sign_in;
 pub mod table;

@@ -14,6 +14,7 @@ use crate::bench;
 use crate::components::actions::ActionBar;
 use crate::components::badge::StateBadge;
 use crate::components::header::clock;
+use crate::components::sign_in::SignIn;
 use crate::components::table::{ContainerTable, Rows};
 use crate::rows::{rows, Column, Query, Sort};
 use crate::store::{Connection, Msg};
@@ -53,6 +54,16 @@ pub fn stale_banner() -> Html {
         .last_event()
         .map(|t| format!("the last event at {}", clock(t)))
         .unwrap_or_else(|| "the last message".to_owned());
+    if dash.connection == Connection::SignedOut {
+        return html! {
+            <>
+                <div class="notice stale-banner error" role="status" id="stale">
+                    <span>{ "Not live: berth refused this browser's token (berth makes a new one each time it starts). Showing the containers as they were." }</span>
+                </div>
+                <SignIn />
+            </>
+        };
+    }
     let why = if engine_down && dash.connection.is_live() {
         "berth has lost the engine".to_owned()
     } else {
@@ -65,7 +76,8 @@ pub fn stale_banner() -> Html {
     }
 }
 
-/// What a dashboard page shows while there is no data: connecting, or berth unreachable.
+/// What a dashboard page shows while there is no data: connecting, berth unreachable, or the
+/// sign-in field.
 #[function_component(NoData)]
 pub fn no_data() -> Html {
     let dash = use_dash();
@@ -79,6 +91,7 @@ pub fn no_data() -> Html {
                 <p>{ "The " }<Link<Route> to={Route::Lab}>{ "lifecycle lab" }</Link<Route>>{ " works without berth." }</p>
             </section>
         },
+        Connection::SignedOut => html! { <SignIn /> },
         _ => html! {
             <section class="empty loading" aria-busy="true">
                 <p class="skeleton-line"></p>
