@@ -28,13 +28,27 @@ use crate::engine::{Engine, EngineError, EngineInfo};
 /// How many recent changes the mirror keeps for clients that resume (a client further behind
 /// gets a snapshot). Each is kept as its serialized message only, a few kB.
 pub const RING_CAPACITY: usize = 1024;
-/// First delay before a reconnect.
+/// First delay before a reconnect to an engine that answered but failed (its event stream
+/// broke, or it answered the list with an error).
 pub const BACKOFF_MIN: Duration = Duration::from_millis(100);
-/// Longest delay between reconnects.
-pub const BACKOFF_MAX: Duration = Duration::from_secs(10);
+/// How much longer each next delay is, up to [`BACKOFF_MAX`].
+pub const BACKOFF_FACTOR: u32 = 3;
+/// Longest delay between reconnects to an engine that answers but fails.
+pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// How long the event stream must have run before a failure starts the delays again from
+/// [`BACKOFF_MIN`]: an engine that drops every stream right after connecting is retried ever
+/// more slowly, not several times a second.
+pub const HEALTHY_AFTER: Duration = Duration::from_secs(30);
+/// After a stream that broke at once, how long the next must hold (or deliver an event) before
+/// berth calls the engine connected, so that an engine whose streams break at once does not
+/// flip the status to and fro.
+pub const SETTLE: Duration = Duration::from_secs(1);
+/// How often an engine that does not answer at all is checked (`/_ping`); berth reconnects as
+/// soon as it answers.
+pub const PROBE_EVERY: Duration = Duration::from_secs(1);
 /// How far before the list the event stream is asked to start (`since`), so that an event the
-/// engine logged around the list is not lost to clock differences. Replayed events converge:
-/// each is applied and confirmed like a live one.
+/// engine logged around the list is not lost to clock differences. An event from before the
+/// list is not applied (the list is newer): its container is inspected instead.
 pub const EVENTS_MARGIN: berth_core::time::Duration = berth_core::time::Duration::from_secs(1);
 
 /// One change: a container's record after it changed, or its removal, serialized once (as the
@@ -98,7 +112,7 @@ pub struct ConnectionStatus {
     pub connected: bool,
     /// Since when the connection has been in its current state (`None` before the first try).
     pub since: Option<Time>,
-    /// The last connection error, if any (kept after a reconnect, for the record).
+    /// Why the engine is not followed now (`None` while connected).
     pub last_error: Option<String>,
     /// What the engine said about itself at the last connect.
     pub info: Option<EngineInfo>,
@@ -332,6 +346,17 @@ impl Mirror {
         }
     }
 
+    /// Marks the engine connected, now, with no error.
+    fn connected(&self, engine: &dyn Engine) {
+        tracing::info!(engine = engine.kind(), "following the engine's events");
+        let now = engine.now();
+        self.set_status(|s| {
+            s.connected = true;
+            s.since = Some(now);
+            s.last_error = None;
+        });
+    }
+
     /// Makes the model equal to the engine's full list.
     fn resync(&self, containers: Vec<Container>, now: Time) {
         let mut inner = self.write();
@@ -405,9 +430,13 @@ impl Follower {
 
     async fn run(mut self) {
         let mut backoff = BACKOFF_MIN;
+        // Whether the last stream broke within SETTLE of starting: the next one must then hold
+        // for SETTLE before berth calls the engine connected.
+        let mut on_probation = false;
         loop {
-            let error = self.follow(&mut backoff).await;
-            tracing::warn!(%error, "lost the engine; reconnecting in {backoff:?}");
+            let (error, ran_for) = self.follow(on_probation).await;
+            on_probation = ran_for.is_some_and(|d| d < SETTLE);
+            tracing::warn!(%error, "lost the engine");
             let engine_now = self.mirror.engine().now();
             self.mirror.set_status(|s| {
                 if s.connected || s.since.is_none() {
@@ -420,55 +449,99 @@ impl Follower {
             while let Ok(request) = self.confirms.try_recv() {
                 let _ = request.done.send(());
             }
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(BACKOFF_MAX);
+            match ran_for {
+                // Not even its version: wait for the engine to answer a ping, checking every
+                // second, and connect as soon as it does.
+                None if matches!(error, EngineError::Connection(_)) => self.probe().await,
+                ran_for => {
+                    if ran_for.is_some_and(|d| d >= HEALTHY_AFTER) {
+                        backoff = BACKOFF_MIN;
+                    }
+                    tracing::info!("reconnecting in {backoff:?}");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * BACKOFF_FACTOR).min(BACKOFF_MAX);
+                }
+            }
         }
     }
 
-    /// One connection: version, list, events; returns why it ended.
-    async fn follow(&mut self, backoff: &mut Duration) -> EngineError {
+    /// Returns once the engine answers a ping, trying every [`PROBE_EVERY`].
+    async fn probe(&self) {
+        loop {
+            tokio::time::sleep(PROBE_EVERY).await;
+            if self.mirror.engine().ping().await.is_ok() {
+                return;
+            }
+        }
+    }
+
+    /// One connection: version, list, events. Returns why it ended, and for how long the event
+    /// stream ran (`None` when it never started). On `probation`, the engine is called
+    /// connected only once the stream has held for [`SETTLE`] or delivered an event.
+    async fn follow(&mut self, probation: bool) -> (EngineError, Option<Duration>) {
         let engine = self.mirror.engine().clone();
         let info = match engine.version().await {
             Ok(info) => info,
-            Err(e) => return e,
+            Err(e) => return (e, None),
         };
         let listed_at = engine.now();
         let containers = match engine.list().await {
             Ok(list) => list,
-            Err(e) => return e,
+            Err(e) => return (e, None),
         };
         let since = listed_at.add(berth_core::time::Duration(-EVENTS_MARGIN.as_nanos()));
         let mut events = match engine.events(Some(since)).await {
             Ok(stream) => stream,
-            Err(e) => return e,
+            Err(e) => return (e, None),
         };
         self.mirror.resync(containers, engine.now());
         self.mirror.set_status(|s| {
-            s.connected = true;
-            s.since = Some(engine.now());
             s.info = Some(info);
             s.synced = true;
         });
-        tracing::info!(engine = engine.kind(), "following the engine's events");
-        *backoff = BACKOFF_MIN;
+        let started = tokio::time::Instant::now();
+        let ran_for = || Some(started.elapsed());
+        let settle = tokio::time::sleep(SETTLE);
+        tokio::pin!(settle);
+        let mut settled = !probation;
+        if settled {
+            self.mirror.connected(engine.as_ref());
+        }
         loop {
             tokio::select! {
                 next = events.next() => match next {
                     Some(Ok(event)) => {
-                        if let Some(id) = self.mirror.apply(&event) {
+                        if !std::mem::replace(&mut settled, true) {
+                            self.mirror.connected(engine.as_ref());
+                        }
+                        // The list is newer than what the engine replays from before it: such an
+                        // event must not move the container back; an inspect says where it is.
+                        let id = if event.at() <= listed_at {
+                            Some(event.id().to_owned()).filter(|id| !id.is_empty())
+                        } else {
+                            self.mirror.apply(&event)
+                        };
+                        if let Some(id) = id {
                             if let Err(e) = self.confirm(&id).await {
-                                return e;
+                                return (e, ran_for());
                             }
                         }
                     }
-                    Some(Err(e)) => return e,
-                    None => return EngineError::Connection("the event stream ended".to_owned()),
+                    Some(Err(e)) => return (e, ran_for()),
+                    None => {
+                        let e = EngineError::Connection("the event stream ended".to_owned());
+                        return (e, ran_for());
+                    }
                 },
+                () = &mut settle, if !settled => {
+                    settled = true;
+                    self.mirror.connected(engine.as_ref());
+                }
                 Some(request) = self.confirms.recv() => {
                     let result = self.confirm(&request.id).await;
                     let _ = request.done.send(());
                     if let Err(e) = result {
-                        return e;
+                        return (e, ran_for());
                     }
                 }
             }

@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -102,6 +103,7 @@ async fn after_the_engine_comes_back_the_mirror_is_equal_again() {
     let engine = Arc::new(Flaky::new());
     let mirror = Mirror::start(engine.clone());
     assert!(mirror.synced(Duration::from_secs(5)).await);
+    until(&mirror, "connected", |m| m.connection().connected).await;
     let before = mirror.revision();
 
     engine.down.send_replace(true);
@@ -150,4 +152,117 @@ async fn after_the_engine_comes_back_the_mirror_is_equal_again() {
     let revisions: Vec<u64> = changes.iter().map(|c| c.revision).collect();
     assert!(revisions.windows(2).all(|w| w[0] < w[1]), "{revisions:?}");
     assert_eq!(revisions.last().copied(), Some(mirror.revision()));
+}
+
+/// Issue 20, defect 1: an engine whose event stream breaks right after every connect is retried
+/// ever more slowly (a few times a minute, not several times a second), and the status does
+/// not flap: after the first connect it says "not connected" once and keeps saying it.
+#[tokio::test(start_paused = true)]
+async fn a_stream_that_breaks_at_once_is_retried_a_few_times_a_minute() {
+    let engine = Arc::new(Flaky::new());
+    engine.garbage_events.store(true, Ordering::SeqCst);
+    let mirror = Mirror::start(engine.clone());
+    assert!(mirror.synced(Duration::from_secs(5)).await);
+    let mut ticks = mirror.subscribe();
+    let mut status_changes = 0;
+    let mut last_status = ticks.borrow_and_update().status;
+    let mut per_minute = Vec::new();
+    for _ in 0..5 {
+        let before = engine.connects.load(Ordering::SeqCst);
+        let minute = tokio::time::sleep(Duration::from_secs(60));
+        tokio::pin!(minute);
+        loop {
+            tokio::select! {
+                () = &mut minute => break,
+                Ok(()) = ticks.changed() => {
+                    let status = ticks.borrow_and_update().status;
+                    if status != last_status {
+                        status_changes += 1;
+                        last_status = status;
+                    }
+                }
+            }
+        }
+        per_minute.push(engine.connects.load(Ordering::SeqCst) - before);
+    }
+    println!("connects per minute: {per_minute:?}; status changes: {status_changes}");
+    assert!(per_minute[0] <= 10, "{per_minute:?}");
+    assert!(per_minute[1..].iter().all(|n| *n <= 3), "{per_minute:?}");
+    assert!(!mirror.connection().connected);
+    assert!(
+        status_changes <= 1,
+        "the status flapped {status_changes} times"
+    );
+    assert!(mirror
+        .connection()
+        .last_error
+        .is_some_and(|e| e.contains("invalid character")));
+
+    // Once the engine streams again, berth follows it.
+    engine.garbage_events.store(false, Ordering::SeqCst);
+    until(&mirror, "reconnected", |m| m.connection().connected).await;
+    assert_eq!(mirror.connection().last_error, None);
+}
+
+/// Issue 20, defects 5 and 7: however long the engine was away, berth sees it back within
+/// about a second of its answering again (not after a grown retry delay), and the old error
+/// goes with the outage.
+#[tokio::test(start_paused = true)]
+async fn berth_sees_the_engine_back_within_seconds_of_its_answering() {
+    let engine = Arc::new(Flaky::new());
+    let mirror = Mirror::start(engine.clone());
+    assert!(mirror.synced(Duration::from_secs(5)).await);
+    until(&mirror, "connected", |m| m.connection().connected).await;
+    for outage in [5, 120] {
+        engine.down.send_replace(true);
+        until(&mirror, "disconnected", |m| !m.connection().connected).await;
+        tokio::time::sleep(Duration::from_secs(outage)).await;
+        let back = tokio::time::Instant::now();
+        engine.down.send_replace(false);
+        until(&mirror, "reconnected", |m| m.connection().connected).await;
+        let took = back.elapsed();
+        println!("after a {outage} s outage, connected again {took:?} after the engine answered");
+        // A probe a second, then the list, then a second for the stream to settle.
+        assert!(took <= Duration::from_millis(2_100), "{took:?}");
+        assert_eq!(mirror.connection().last_error, None);
+        assert_mirror_equals_engine(&mirror, engine.as_ref()).await;
+    }
+}
+
+/// Issue 20, defect 6: after an outage the engine replays its events from a little before the
+/// fresh list; they must not move a container backwards. A restart during the outage is one
+/// change in the feed (the resync's), not running → exited → running.
+#[tokio::test(start_paused = true)]
+async fn events_from_before_the_fresh_list_do_not_move_it_backwards() {
+    let engine = Arc::new(Flaky::new());
+    let mirror = Mirror::start(engine.clone());
+    assert!(mirror.synced(Duration::from_secs(5)).await);
+    until(&mirror, "connected", |m| m.connection().connected).await;
+    let web = engine.inner.inspect("web").await.unwrap().id;
+    engine.down.send_replace(true);
+    until(&mirror, "disconnected", |m| !m.connection().connected).await;
+    let before = mirror.revision();
+    engine
+        .inner
+        .apply(&Op::of_action(Action::Restart, "web"))
+        .await
+        .unwrap();
+    engine.down.send_replace(false);
+    until(&mirror, "reconnected", |m| m.connection().connected).await;
+    assert_mirror_equals_engine(&mirror, engine.as_ref()).await;
+    let CatchUp::Changes(changes) = mirror.catch_up(before) else {
+        panic!("a resume from before the outage must not need a snapshot");
+    };
+    let states: Vec<String> = changes
+        .iter()
+        .filter(|c| c.id == web)
+        .map(|c| {
+            let message: serde_json::Value = serde_json::from_str(&c.json()).unwrap();
+            message["container"]["State"]["Status"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(states, ["running"], "web's changes after the outage");
 }

@@ -41,6 +41,35 @@ use super::{
 /// timeout.
 const REQUEST_TIMEOUT_SECS: u64 = 120;
 
+/// How long each call may take before the engine is taken for hung: sized to the call, far
+/// beyond what a healthy engine needs, far below the HTTP client's two minutes.
+mod limits {
+    use std::time::Duration;
+    /// `GET /_ping`.
+    pub const PING: Duration = Duration::from_secs(2);
+    /// `GET /version` (also the API version negotiation).
+    pub const VERSION: Duration = Duration::from_secs(5);
+    /// `GET /containers/json?all=1` (thousands of containers).
+    pub const LIST: Duration = Duration::from_secs(30);
+    /// `GET /containers/{id}/json`.
+    pub const INSPECT: Duration = Duration::from_secs(10);
+}
+
+/// `call`, or [`EngineError::Connection`] saying the engine is not answering when it takes
+/// longer than `limit`.
+async fn within<T>(
+    what: &str,
+    limit: Duration,
+    call: impl std::future::Future<Output = Result<T, EngineError>>,
+) -> Result<T, EngineError> {
+    tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
+        Err(EngineError::Connection(format!(
+            "not answering: {what} took longer than {} s",
+            limit.as_secs()
+        )))
+    })
+}
+
 /// How many inspects [`DockerEngine::list`] runs at once.
 const INSPECT_CONCURRENCY: usize = 16;
 
@@ -94,12 +123,14 @@ impl DockerEngine {
 
     async fn client(&self) -> Result<&Docker, EngineError> {
         self.negotiated
-            .get_or_try_init(|| async {
-                self.unnegotiated
-                    .clone()
-                    .negotiate_version()
-                    .await
-                    .map_err(engine_error)
+            .get_or_try_init(|| {
+                within("/version", limits::VERSION, async {
+                    self.unnegotiated
+                        .clone()
+                        .negotiate_version()
+                        .await
+                        .map_err(engine_error)
+                })
             })
             .await
     }
@@ -287,9 +318,20 @@ impl Engine for DockerEngine {
         "docker"
     }
 
+    async fn ping(&self) -> Result<(), EngineError> {
+        let docker = self.client().await?;
+        within("/_ping", limits::PING, async {
+            docker.ping().await.map(|_| ()).map_err(engine_error)
+        })
+        .await
+    }
+
     async fn version(&self) -> Result<EngineInfo, EngineError> {
         let docker = self.client().await?;
-        let v = docker.version().await.map_err(engine_error)?;
+        let v = within("/version", limits::VERSION, async {
+            docker.version().await.map_err(engine_error)
+        })
+        .await?;
         Ok(EngineInfo {
             name: v
                 .platform
@@ -305,13 +347,16 @@ impl Engine for DockerEngine {
 
     async fn list(&self) -> Result<Vec<Container>, EngineError> {
         let docker = self.client().await?;
-        let summaries = docker
-            .list_containers(Some(ListContainersOptions {
-                all: true,
-                ..ListContainersOptions::default()
-            }))
-            .await
-            .map_err(engine_error)?;
+        let summaries = within("/containers/json", limits::LIST, async {
+            docker
+                .list_containers(Some(ListContainersOptions {
+                    all: true,
+                    ..ListContainersOptions::default()
+                }))
+                .await
+                .map_err(engine_error)
+        })
+        .await?;
         let ids: Vec<String> = summaries.into_iter().filter_map(|s| s.id).collect();
         let inspected: Vec<Result<Container, EngineError>> = stream::iter(ids)
             .map(|id| async move { self.inspect(&id).await })
@@ -332,10 +377,13 @@ impl Engine for DockerEngine {
 
     async fn inspect(&self, id: &str) -> Result<Container, EngineError> {
         let docker = self.client().await?;
-        let resp = docker
-            .inspect_container(id, None)
-            .await
-            .map_err(engine_error)?;
+        let resp = within("/containers/{id}/json", limits::INSPECT, async {
+            docker
+                .inspect_container(id, None)
+                .await
+                .map_err(engine_error)
+        })
+        .await?;
         let doc: ContainerInspect = convert("inspect document", &resp)?;
         Ok(doc.to_container())
     }
@@ -343,7 +391,7 @@ impl Engine for DockerEngine {
     async fn events(&self, since: Option<Time>) -> Result<EventStream, EngineError> {
         let docker = self.client().await?;
         // The stream is lazy: make sure the daemon answers before promising one.
-        docker.ping().await.map_err(engine_error)?;
+        self.ping().await?;
         let filters = HashMap::from([("type".to_owned(), vec!["container".to_owned()])]);
         let events = docker.events(Some(EventsOptions {
             since: since.map(since_param),

@@ -179,6 +179,11 @@ pub trait Engine: Send + Sync + 'static {
     /// The engine's version and platform (`GET /version`).
     async fn version(&self) -> Result<EngineInfo, EngineError>;
 
+    /// Whether the engine answers at all, as cheaply as it can tell (`GET /_ping`).
+    async fn ping(&self) -> Result<(), EngineError> {
+        self.version().await.map(|_| ())
+    }
+
     /// Every container, stopped ones included, as full records (what inspect gives).
     async fn list(&self) -> Result<Vec<Container>, EngineError>;
 

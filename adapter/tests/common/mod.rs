@@ -3,6 +3,8 @@
 // Each test crate compiles this module and uses a part of it.
 #![allow(dead_code)]
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
 use async_trait::async_trait;
 use berth::engine::sim::SimEngine;
 use berth::engine::{Answer, Engine, EngineError, EngineInfo, EventStream};
@@ -15,12 +17,18 @@ use tokio::sync::watch;
 /// The simulated engine behind a switch that can take it "down": its event streams end and
 /// every call fails as an unreachable engine would, until it is brought back.
 ///
-/// With `read_only` it also says it refuses changes, as the `dir` engine does.
+/// With `read_only` it also says it refuses changes, as the `dir` engine does. With
+/// `garbage_events` its event streams fail right after connecting, as an engine sending lines
+/// that are no events.
 pub struct Flaky {
     /// The simulated engine.
     pub inner: SimEngine,
     /// `true` takes it down, `false` brings it back.
     pub down: watch::Sender<bool>,
+    /// `true`: every event stream fails at once.
+    pub garbage_events: AtomicBool,
+    /// How many times `version` was asked (a connect attempt each).
+    pub connects: AtomicUsize,
     read_only: bool,
 }
 
@@ -30,6 +38,8 @@ impl Flaky {
         Flaky {
             inner: SimEngine::demo(1.0),
             down: watch::channel(false).0,
+            garbage_events: AtomicBool::new(false),
+            connects: AtomicUsize::new(0),
             read_only: false,
         }
     }
@@ -67,6 +77,7 @@ impl Engine for Flaky {
         self.inner.now()
     }
     async fn version(&self) -> Result<EngineInfo, EngineError> {
+        self.connects.fetch_add(1, Ordering::SeqCst);
         self.check()?;
         self.inner.version().await
     }
@@ -80,6 +91,10 @@ impl Engine for Flaky {
     }
     async fn events(&self, since: Option<Time>) -> Result<EventStream, EngineError> {
         self.check()?;
+        if self.garbage_events.load(Ordering::SeqCst) {
+            let garbage = EngineError::Connection("invalid character 'x' in an event".to_owned());
+            return Ok(futures_util::stream::iter([Err(garbage)]).boxed());
+        }
         let mut down = self.down.subscribe();
         let goes_down = async move {
             let _ = down.wait_for(|d| *d).await;
