@@ -136,7 +136,8 @@ pub struct MirrorStatus {
     pub connection: ConnectionStatus,
     /// The public revision.
     pub revision: u64,
-    /// The time of the last event applied, if any.
+    /// The time of the last event that changed a container, if any: what every tab of the web
+    /// app can know too (an exec, a health probe's, changes nothing they are sent).
     pub last_event_time: Option<Time>,
     /// Containers per state (all seven).
     pub counts: BTreeMap<StateKind, usize>,
@@ -149,6 +150,8 @@ struct Inner {
     floor: u64,
     status: ConnectionStatus,
     status_counter: u64,
+    /// The time of the last event that changed a container.
+    last_change_event: Time,
 }
 
 struct Shared {
@@ -199,6 +202,7 @@ impl Mirror {
                     floor: base,
                     status: ConnectionStatus::default(),
                     status_counter: 0,
+                    last_change_event: Time::default(),
                 }),
                 tick,
                 confirm: confirm_tx,
@@ -254,7 +258,7 @@ impl Mirror {
     /// Everything the engine endpoint reports.
     pub fn status(&self) -> MirrorStatus {
         let inner = self.read();
-        let last = inner.model.last_event_time();
+        let last = inner.last_change_event;
         MirrorStatus {
             connection: inner.status.clone(),
             revision: self.shared.base + inner.model.revision(),
@@ -389,6 +393,7 @@ impl Mirror {
         let mut inner = self.write();
         let applied = inner.model.apply(event);
         if applied.change != ChangeKind::Ignored {
+            inner.last_change_event = inner.last_change_event.max(event.at());
             self.record(&mut inner, applied.revision, &applied.id);
             self.publish(&inner);
         }

@@ -16,6 +16,7 @@ use berth_core::ops::Op;
 use berth_core::time::Time;
 use berth_core::Container;
 use common::Flaky;
+use futures_util::StreamExt;
 
 /// What berth must agree with the engine on, per container, at the engine's "now".
 fn facts(c: &Container, now: Time) -> String {
@@ -265,4 +266,29 @@ async fn events_from_before_the_fresh_list_do_not_move_it_backwards() {
         })
         .collect();
     assert_eq!(states, ["running"], "web's changes after the outage");
+}
+
+/// Issue 20, defect 7: "last event" is the last event that changed a container, the one every
+/// tab of the web app can know of too; execs (a health probe's) change nothing shown.
+#[tokio::test(start_paused = true)]
+async fn the_last_event_is_the_last_that_changed_a_container() {
+    let engine = Arc::new(SimEngine::demo(1.0));
+    let mut events = engine.events(None).await.unwrap();
+    let mirror = Mirror::start(engine.clone());
+    assert!(mirror.synced(Duration::from_secs(5)).await);
+    let mut last_change = None;
+    let mut execs = 0;
+    let watch = async {
+        while let Some(Ok(event)) = events.next().await {
+            if event.action.starts_with("exec_") {
+                execs += 1;
+            } else {
+                last_change = Some(event.at());
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(60), watch).await;
+    assert!(execs > 0, "the demo's health probes run execs");
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(mirror.status().last_event_time, last_change);
 }
