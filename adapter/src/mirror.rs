@@ -23,7 +23,7 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::engine::{Engine, EngineError, EngineInfo};
+use crate::engine::{Engine, EngineError, EngineInfo, Listing};
 
 /// How many recent changes the mirror keeps for clients that resume (a client further behind
 /// gets a snapshot). Each is kept as its serialized message only, a few kB.
@@ -118,6 +118,9 @@ pub struct ConnectionStatus {
     pub info: Option<EngineInfo>,
     /// The first full list has been applied.
     pub synced: bool,
+    /// Containers whose records the engine gave but berth could not read (malformed, too
+    /// large): ID → why. Each is kept at its last good record; the next good one clears it.
+    pub unreadable: BTreeMap<String, String>,
 }
 
 /// A consistent reading of the mirror.
@@ -361,10 +364,32 @@ impl Mirror {
         });
     }
 
-    /// Makes the model equal to the engine's full list.
-    fn resync(&self, containers: Vec<Container>, now: Time) {
+    /// Marks container `id` unreadable for `why`, or (`None`) clears its mark.
+    fn mark(&self, id: &str, why: Option<String>) {
+        self.set_status(|s| match why {
+            Some(why) => {
+                s.unreadable.insert(id.to_owned(), why);
+            }
+            None => {
+                s.unreadable.remove(id);
+            }
+        });
+    }
+
+    /// Makes the model equal to the engine's full list; a container whose record could not be
+    /// read keeps its last good one, marked.
+    fn resync(&self, listing: Listing, now: Time) {
+        let Listing {
+            containers,
+            unreadable,
+        } = listing;
+        self.set_status(|s| s.unreadable.clone_from(&unreadable));
         let mut inner = self.write();
-        let present: HashSet<String> = containers.iter().map(|c| c.id.clone()).collect();
+        let present: HashSet<String> = containers
+            .iter()
+            .map(|c| c.id.clone())
+            .chain(unreadable.into_keys())
+            .collect();
         for c in containers {
             let id = c.id.clone();
             let before = inner.model.revision();
@@ -490,8 +515,8 @@ impl Follower {
             Err(e) => return (e, None),
         };
         let listed_at = engine.now();
-        let containers = match engine.list().await {
-            Ok(list) => list,
+        let listing = match engine.list().await {
+            Ok(listing) => listing,
             Err(e) => return (e, None),
         };
         let since = listed_at.add(berth_core::time::Duration(-EVENTS_MARGIN.as_nanos()));
@@ -499,7 +524,7 @@ impl Follower {
             Ok(stream) => stream,
             Err(e) => return (e, None),
         };
-        self.mirror.resync(containers, engine.now());
+        self.mirror.resync(listing, engine.now());
         self.mirror.set_status(|s| {
             s.info = Some(info);
             s.synced = true;
@@ -553,21 +578,25 @@ impl Follower {
         }
     }
 
-    /// Inspects `id` and applies what the engine says: its record, or its removal on 404.
+    /// Inspects `id` and applies what the engine says: its record, or its removal on 404. A
+    /// record berth cannot read marks the container and keeps its last good one.
     async fn confirm(&self, id: &str) -> Result<(), EngineError> {
         let engine = self.mirror.engine();
         match engine.inspect(id).await {
             Ok(container) => {
                 self.mirror.upsert(container, engine.now());
+                self.mirror.mark(id, None);
                 Ok(())
             }
             Err(e) if e.is_not_found() => {
                 self.mirror.remove(id, engine.now());
+                self.mirror.mark(id, None);
                 Ok(())
             }
             Err(e @ EngineError::Connection(_)) => Err(e),
             Err(e) => {
-                tracing::warn!(%id, error = %e, "inspect after an event failed");
+                tracing::warn!(%id, error = %e, "cannot read the container's record");
+                self.mirror.mark(id, Some(e.to_string()));
                 Ok(())
             }
         }

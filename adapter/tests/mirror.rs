@@ -40,7 +40,7 @@ fn facts(c: &Container, now: Time) -> String {
 
 /// The mirror and the engine, as lists of facts, both at the engine's "now".
 async fn both(mirror: &Mirror, engine: &dyn Engine) -> (Vec<String>, Vec<String>) {
-    let engine_list = engine.list().await.unwrap();
+    let engine_list = engine.list().await.unwrap().containers;
     let now = engine.now();
     let mut expected: Vec<String> = engine_list.iter().map(|c| facts(c, now)).collect();
     let mut actual: Vec<String> = mirror
@@ -291,4 +291,69 @@ async fn the_last_event_is_the_last_that_changed_a_container() {
     assert!(execs > 0, "the demo's health probes run execs");
     tokio::time::sleep(Duration::from_millis(10)).await;
     assert_eq!(mirror.status().last_event_time, last_change);
+}
+
+/// Issue 20, defect 3: one container whose record cannot be read is kept at its last good
+/// record and marked with the reason; the engine stays connected and every other container
+/// live; the next good record clears the mark.
+#[tokio::test(start_paused = true)]
+async fn one_unreadable_record_marks_that_container_alone() {
+    let engine = Arc::new(Flaky::new());
+    let mirror = Mirror::start(engine.clone());
+    assert!(mirror.synced(Duration::from_secs(5)).await);
+    until(&mirror, "connected", |m| m.connection().connected).await;
+    let web = engine.inner.inspect("web").await.unwrap();
+    *engine.unreadable.lock().unwrap() = Some("web".to_owned());
+
+    // web changes on the engine; berth cannot read its record, so keeps the last good one.
+    engine
+        .inner
+        .apply(&Op::of_action(Action::Pause, "web"))
+        .await
+        .unwrap();
+    until(&mirror, "web marked", |m| {
+        m.connection().unreadable.contains_key(&web.id)
+    })
+    .await;
+    let status = mirror.connection();
+    assert!(status.connected, "{status:?}");
+    assert_eq!(
+        status.unreadable.get(&web.id).map(String::as_str),
+        Some(common::MALFORMED)
+    );
+    // Every other container stays live.
+    engine
+        .inner
+        .apply(&Op::of_action(Action::Stop, "api"))
+        .await
+        .unwrap();
+    until(&mirror, "api stopped", |m| {
+        m.view()
+            .iter()
+            .any(|s| s.container.name == "/api" && !s.container.state.running)
+    })
+    .await;
+    // A reconnect (a fresh list) keeps web, marked, rather than dropping it.
+    engine.down.send_replace(true);
+    until(&mirror, "disconnected", |m| !m.connection().connected).await;
+    engine.down.send_replace(false);
+    until(&mirror, "reconnected", |m| m.connection().connected).await;
+    assert!(
+        mirror.view().iter().any(|s| s.id() == web.id),
+        "web was dropped"
+    );
+    assert!(mirror.connection().unreadable.contains_key(&web.id));
+
+    // A good record clears the mark.
+    *engine.unreadable.lock().unwrap() = None;
+    engine
+        .inner
+        .apply(&Op::of_action(Action::Unpause, "web"))
+        .await
+        .unwrap();
+    until(&mirror, "web readable", |m| {
+        m.connection().unreadable.is_empty()
+    })
+    .await;
+    assert_mirror_equals_engine(&mirror, engine.as_ref()).await;
 }

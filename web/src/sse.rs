@@ -51,6 +51,10 @@ pub struct EngineInfo {
     /// The engine's clock now.
     #[serde(default)]
     pub now: Option<Time>,
+    /// Containers whose latest record berth could not read: ID → why (each shown at its last
+    /// good record).
+    #[serde(default)]
+    pub unreadable: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]

@@ -225,6 +225,22 @@ impl Dash {
         Time::from_unix_millis(browser_ms + self.clock_offset_ms)
     }
 
+    /// Why berth could not read container `id`'s latest record, if it could not (the dashboard
+    /// shows its last good one).
+    pub fn unreadable(&self, id: &str) -> Option<&str> {
+        self.engine.as_ref()?.unreadable.get(id).map(String::as_str)
+    }
+
+    /// Every container whose latest record berth could not read: ID → why.
+    pub fn unreadable_all(&self) -> Rc<BTreeMap<String, String>> {
+        Rc::new(
+            self.engine
+                .as_ref()
+                .map(|e| e.unreadable.clone())
+                .unwrap_or_default(),
+        )
+    }
+
     /// The time of the last engine event the dashboard knows of: berth's `last_event_time`, or
     /// the arrival of a later change.
     pub fn last_event(&self) -> Option<Time> {

@@ -22,7 +22,7 @@ use berth_core::time::Time;
 use berth_core::Container;
 use futures_util::stream::{self, StreamExt};
 
-use super::{system_now, Answer, Engine, EngineError, EngineInfo, EventStream};
+use super::{system_now, Answer, Engine, EngineError, EngineInfo, EventStream, Listing};
 
 /// How often [`DirEngine::events`] re-reads the data root.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -213,8 +213,8 @@ impl Engine for DirEngine {
         })
     }
 
-    async fn list(&self) -> Result<Vec<Container>, EngineError> {
-        Ok(self.read_all().await?.into_values().collect())
+    async fn list(&self) -> Result<Listing, EngineError> {
+        Ok(Listing::of(self.read_all().await?.into_values().collect()))
     }
 
     async fn inspect(&self, id: &str) -> Result<Container, EngineError> {
@@ -299,6 +299,7 @@ mod tests {
             .list()
             .await
             .unwrap_or_else(|e| panic!("{e}"))
+            .containers
             .into_iter()
             .map(|c| (c.id.clone(), c))
             .collect();

@@ -2,10 +2,12 @@
 //! `--docker-host` (`unix://…` or `tcp://host:port`), with the API version negotiated, so it
 //! works with Engine 20.10 (API 1.41) and with current engines.
 //!
-//! The engine's wire models are converted to the core's types once, here: an inspect document
-//! is re-read as [`ContainerInspect`] (bollard's models keep the engine's field names) and an
-//! event as [`Event`], so there is a single conversion path for both. The engine's own status
-//! codes and messages pass through unchanged in [`EngineError::Api`].
+//! The list and inspect documents are read raw (`Reader`), capped in size, and an inspect
+//! document goes straight into the core's [`ContainerInspect`] with every field the engine sent;
+//! a document berth cannot read fails that container alone ([`Listing::unreadable`]). Events
+//! and operations go through bollard; an event is re-read as [`Event`]. Every call has its own
+//! timeout (`limits`), and the engine's own status codes and messages pass through unchanged in
+//! [`EngineError::Api`].
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -16,24 +18,26 @@ use async_trait::async_trait;
 use berth_core::api::ContainerInspect;
 use berth_core::errdefs::ErrorKind;
 use berth_core::events::Event;
-use berth_core::ops::Op;
+use berth_core::ops::{url_part, Op};
 use berth_core::time::Time;
 use berth_core::Container;
 use bollard::errors::Error as BollardError;
 use bollard::models::{ContainerCreateBody, ContainerUpdateBody};
 use bollard::query_parameters::{
-    CreateContainerOptions, EventsOptions, KillContainerOptions, ListContainersOptions,
-    RemoveContainerOptions, RenameContainerOptions, RestartContainerOptions, StartContainerOptions,
-    StopContainerOptions, WaitContainerOptions,
+    CreateContainerOptions, EventsOptions, KillContainerOptions, RemoveContainerOptions,
+    RenameContainerOptions, RestartContainerOptions, StartContainerOptions, StopContainerOptions,
+    WaitContainerOptions,
 };
 use bollard::{BollardRequest, Docker, API_DEFAULT_VERSION};
 use futures_util::stream::{self, StreamExt};
+use http_body_util::{BodyExt as _, Empty, LengthLimitError, Limited};
+use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use tokio::sync::OnceCell;
 
 use super::{
-    Answer, Engine, EngineError, EngineInfo, EventStream, Outcome, WaitError, WaitResponse,
+    Answer, Engine, EngineError, EngineInfo, EventStream, Listing, Outcome, WaitError, WaitResponse,
 };
 
 /// Seconds a request may take to get its response headers (bollard's default). Long polls
@@ -79,9 +83,121 @@ tokio::task_local! {
     static LAST_STATUS: Cell<u16>;
 }
 
+/// The largest inspect document berth reads (a real one is a few kB; labels and env of a
+/// generous container, a few hundred).
+pub const MAX_DOCUMENT_BYTES: usize = 4 * 1024 * 1024;
+/// The largest container list berth reads (a summary is about 1 kB: tens of thousands).
+pub const MAX_LIST_BYTES: usize = 64 * 1024 * 1024;
+
+/// GETs read by berth itself rather than through bollard: the list and inspect documents, read
+/// raw so that their size is capped ([`MAX_DOCUMENT_BYTES`], [`MAX_LIST_BYTES`]) and an inspect
+/// document is parsed once, straight into the core's [`ContainerInspect`] with every field the
+/// engine sent (bollard's models, of a newer API, drop Engine 20.10's legacy ones).
+#[derive(Clone)]
+enum Reader {
+    Unix {
+        client: Client<hyperlocal::UnixConnector, Empty<Bytes>>,
+        socket: PathBuf,
+    },
+    Tcp {
+        client: Client<hyper_util::client::legacy::connect::HttpConnector, Empty<Bytes>>,
+        base: String,
+    },
+}
+
+impl Reader {
+    fn for_host(host: &str) -> Option<Reader> {
+        let mut builder = Client::builder(TokioExecutor::new());
+        builder.pool_max_idle_per_host(0);
+        if let Some(path) = host.strip_prefix("unix://").filter(|p| !p.is_empty()) {
+            return Some(Reader::Unix {
+                client: builder.build(hyperlocal::UnixConnector),
+                socket: PathBuf::from(path),
+            });
+        }
+        let addr = host
+            .strip_prefix("tcp://")
+            .or_else(|| host.strip_prefix("http://"))
+            .filter(|a| !a.is_empty())?;
+        Some(Reader::Tcp {
+            client: builder.build_http(),
+            base: format!("http://{}", addr.trim_end_matches('/')),
+        })
+    }
+
+    /// `GET path_and_query`: the body of a 200 answer, at most `max` bytes; the engine's own
+    /// error (status and message) otherwise.
+    async fn get(&self, path_and_query: &str, max: usize) -> Result<Bytes, EngineError> {
+        let request = |uri: hyper::Uri| {
+            hyper::Request::get(uri)
+                .header(hyper::header::HOST, "docker")
+                .body(Empty::<Bytes>::new())
+                .map_err(|e| EngineError::Connection(e.to_string()))
+        };
+        let response = match self {
+            Reader::Unix { client, socket } => {
+                let uri: hyper::Uri = hyperlocal::Uri::new(socket, path_and_query).into();
+                client.request(request(uri)?).await
+            }
+            Reader::Tcp { client, base } => {
+                let uri = format!("{base}{path_and_query}")
+                    .parse::<hyper::Uri>()
+                    .map_err(|e| EngineError::Connection(e.to_string()))?;
+                client.request(request(uri)?).await
+            }
+        }
+        .map_err(|e| EngineError::Connection(root_cause(&e)))?;
+        let status = response.status().as_u16();
+        let body = Limited::new(response.into_body(), max)
+            .collect()
+            .await
+            .map(http_body_util::Collected::to_bytes);
+        let body = match body {
+            Ok(body) => body,
+            Err(e) if e.is::<LengthLimitError>() => {
+                return Err(EngineError::Api {
+                    status: 502,
+                    kind: ErrorKind::System,
+                    message: format!(
+                        "the engine's answer to {} is larger than berth reads ({} MiB)",
+                        path_only(path_and_query),
+                        max / (1024 * 1024)
+                    ),
+                })
+            }
+            Err(e) => return Err(EngineError::Connection(root_cause(&*e))),
+        };
+        if status == 200 {
+            return Ok(body);
+        }
+        // The engine's errors are {"message": …}; anything else (an HTML page from a proxy) is
+        // named by its status and first line.
+        let message = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("message")?.as_str().map(str::to_owned))
+            .unwrap_or_else(|| {
+                let text = String::from_utf8_lossy(&body);
+                let first = text.lines().next().unwrap_or_default();
+                let first: String = first.chars().take(200).collect();
+                format!("the engine answered HTTP {status}: {first}")
+            });
+        Err(EngineError::Api {
+            status,
+            kind: kind_of_status(status),
+            message,
+        })
+    }
+}
+
+/// A request's path without its query, for messages.
+fn path_only(path_and_query: &str) -> &str {
+    path_and_query.split('?').next().unwrap_or(path_and_query)
+}
+
 /// A Docker Engine reached through its API.
 pub struct DockerEngine {
     host: String,
+    reader: Reader,
     /// The client at bollard's newest API version, before negotiation.
     unnegotiated: Docker,
     /// The client at the negotiated version, once the daemon has answered `/version`.
@@ -101,9 +217,13 @@ impl DockerEngine {
     /// A client for `host` (`unix:///path` or `tcp://host:port`). Nothing is sent yet: the API
     /// version is negotiated on the first request, so a daemon that is down now can come later.
     pub fn new(host: &str) -> Result<DockerEngine, EngineError> {
+        let unnegotiated = client_for(host)?;
         Ok(DockerEngine {
             host: host.to_owned(),
-            unnegotiated: client_for(host)?,
+            reader: Reader::for_host(host).ok_or_else(|| {
+                EngineError::Connection(format!("unsupported Docker host {host:?}"))
+            })?,
+            unnegotiated,
             negotiated: OnceCell::new(),
         })
     }
@@ -278,6 +398,16 @@ fn convert<T: serde::Serialize, U: serde::de::DeserializeOwned>(
         })
 }
 
+/// An inspect document as the engine sent it, read into the core's record with every field.
+fn read_inspect(body: &[u8]) -> Result<Container, EngineError> {
+    let doc: ContainerInspect = serde_json::from_slice(body).map_err(|e| EngineError::Api {
+        status: 502,
+        kind: ErrorKind::System,
+        message: format!("unreadable inspect document from the Docker engine: {e}"),
+    })?;
+    Ok(doc.to_container())
+}
+
 /// `since` as the engine reads it: `seconds.nanoseconds`.
 fn since_param(t: Time) -> String {
     let nanos = t.unix_nanos().unwrap_or(0).max(0);
@@ -345,47 +475,62 @@ impl Engine for DockerEngine {
         })
     }
 
-    async fn list(&self) -> Result<Vec<Container>, EngineError> {
+    async fn list(&self) -> Result<Listing, EngineError> {
         let docker = self.client().await?;
-        let summaries = within("/containers/json", limits::LIST, async {
-            docker
-                .list_containers(Some(ListContainersOptions {
-                    all: true,
-                    ..ListContainersOptions::default()
-                }))
-                .await
-                .map_err(engine_error)
+        let path = format!("/v{}/containers/json?all=1", docker.client_version());
+        let body = within("/containers/json", limits::LIST, async {
+            self.reader.get(&path, MAX_LIST_BYTES).await
         })
         .await?;
-        let ids: Vec<String> = summaries.into_iter().filter_map(|s| s.id).collect();
-        let inspected: Vec<Result<Container, EngineError>> = stream::iter(ids)
-            .map(|id| async move { self.inspect(&id).await })
-            .buffered(INSPECT_CONCURRENCY)
-            .collect()
-            .await;
-        let mut out = Vec::with_capacity(inspected.len());
-        for c in inspected {
-            match c {
-                Ok(c) => out.push(c),
+        #[derive(serde::Deserialize)]
+        struct Summary {
+            #[serde(rename = "Id")]
+            id: String,
+        }
+        let summaries: Vec<Summary> =
+            serde_json::from_slice(&body).map_err(|e| EngineError::Api {
+                status: 502,
+                kind: ErrorKind::System,
+                message: format!("unexpected container list from the Docker engine: {e}"),
+            })?;
+        let inspected: Vec<(String, Result<Container, EngineError>)> =
+            stream::iter(summaries.into_iter().map(|s| s.id))
+                .map(|id| async move {
+                    let result = self.inspect(&id).await;
+                    (id, result)
+                })
+                .buffered(INSPECT_CONCURRENCY)
+                .collect()
+                .await;
+        let mut listing = Listing::default();
+        for (id, result) in inspected {
+            match result {
+                Ok(c) => listing.containers.push(c),
                 // Removed between the list and its inspect.
                 Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(e),
+                // The engine is gone: the whole list is.
+                Err(e @ EngineError::Connection(_)) => return Err(e),
+                // One document berth cannot read: the others stand.
+                Err(e) => {
+                    listing.unreadable.insert(id, e.to_string());
+                }
             }
         }
-        Ok(out)
+        Ok(listing)
     }
 
     async fn inspect(&self, id: &str) -> Result<Container, EngineError> {
         let docker = self.client().await?;
-        let resp = within("/containers/{id}/json", limits::INSPECT, async {
-            docker
-                .inspect_container(id, None)
-                .await
-                .map_err(engine_error)
+        let path = format!(
+            "/v{}/containers/{}/json",
+            docker.client_version(),
+            url_part(id)
+        );
+        let body = within("/containers/{id}/json", limits::INSPECT, async {
+            self.reader.get(&path, MAX_DOCUMENT_BYTES).await
         })
         .await?;
-        let doc: ContainerInspect = convert("inspect document", &resp)?;
-        Ok(doc.to_container())
+        read_inspect(&body)
     }
 
     async fn events(&self, since: Option<Time>) -> Result<EventStream, EngineError> {
@@ -562,24 +707,6 @@ mod tests {
         }
     }
 
-    /// Fields of Engine 20.10's inspect document that bollard's model (of a newer API) no
-    /// longer has, so they do not reach berth through it.
-    const BOLLARD_LACKS: &[&str] = &[
-        ".HostConfig.KernelMemoryTCP",
-        ".NetworkSettings.Bridge",
-        ".NetworkSettings.EndpointID",
-        ".NetworkSettings.Gateway",
-        ".NetworkSettings.GlobalIPv6Address",
-        ".NetworkSettings.GlobalIPv6PrefixLen",
-        ".NetworkSettings.HairpinMode",
-        ".NetworkSettings.IPAddress",
-        ".NetworkSettings.IPPrefixLen",
-        ".NetworkSettings.IPv6Gateway",
-        ".NetworkSettings.LinkLocalIPv6Address",
-        ".NetworkSettings.LinkLocalIPv6PrefixLen",
-        ".NetworkSettings.MacAddress",
-    ];
-
     /// The paths at which `ours` and `theirs` differ.
     fn differences_at(
         path: &str,
@@ -602,48 +729,54 @@ mod tests {
         }
     }
 
-    /// Every inspect document recorded from Engine 20.10 reads through bollard's model to the
-    /// same container as read directly, and berth gives back the engine's document. bollard
-    /// leaves out the members that are `null` and reads some `null` maps as `{}`
-    /// (`Config.Volumes`): berth keeps the lists it models (`Config.Env`, `HostConfig.Binds`, …)
-    /// as `null`, and of the rest it gives back what bollard passed on.
+    /// Every inspect document recorded from Engine 20.10, read as berth reads the engine's
+    /// answer, gives back the engine's document: Engine 20.10's legacy fields included, which
+    /// bollard's models (of a newer API) would drop.
     #[test]
-    fn recorded_inspect_documents_survive_bollards_model() {
+    fn recorded_inspect_documents_come_back_whole() {
         let dir = format!("{}/../testdata/engine/inspect", env!("CARGO_MANIFEST_DIR"));
         let mut seen = 0;
         for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{dir}: {e}")) {
             let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
-            let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+            let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
             let engine: serde_json::Value =
-                serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-            let direct: ContainerInspect =
-                serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-            let wire: bollard::models::ContainerInspectResponse =
-                serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-            let through: ContainerInspect =
-                convert("inspect document", &wire).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-            let ours = ContainerInspect::of(&through.to_container());
-            assert_eq!(
-                ours.config.env, direct.config.env,
-                "{path:?}: a null Env stays null"
-            );
-            assert_eq!(ours.host_config.binds, direct.host_config.binds, "{path:?}");
-            let ours = serde_json::to_value(&ours).unwrap_or_else(|e| panic!("{e}"));
+                serde_json::from_slice(&raw).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+            let container = read_inspect(&raw).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+            let ours = serde_json::to_value(ContainerInspect::of(&container))
+                .unwrap_or_else(|e| panic!("{e}"));
             let (ours, engine) = (nulls_dropped(ours), nulls_dropped(engine));
             let mut differences = Vec::new();
             differences_at("", &ours, &engine, &mut differences);
-            differences.retain(|d| {
-                !BOLLARD_LACKS
-                    .iter()
-                    .any(|field| d.starts_with(&format!("{field}: None ≠ ")))
-            });
             assert!(
                 differences.is_empty(),
                 "{path:?}: berth ≠ engine at {differences:?}"
             );
+            // A legacy field bollard's model lacks, kept.
+            assert!(
+                engine["NetworkSettings"].get("IPAddress").is_some(),
+                "{path:?}"
+            );
             seen += 1;
         }
         assert!(seen >= 5, "only {seen} recorded inspect documents");
+    }
+
+    #[test]
+    fn an_unreadable_document_is_a_clear_error() {
+        for body in [
+            &br#"{"Id": "abc", "State": 5}"#[..],
+            br#"{"Id": "abc", "Created": "yesterday"}"#,
+            br#"{"Id": "ab"#,
+            b"<html>oops</html>",
+        ] {
+            let e = read_inspect(body).map(|c| c.id).unwrap_err();
+            assert_eq!(e.status(), 502, "{e}");
+            assert!(
+                e.to_string()
+                    .starts_with("unreadable inspect document from the Docker engine: "),
+                "{e}"
+            );
+        }
     }
 
     /// Every recorded 20.10 event (with its legacy fields) reads through bollard's model.

@@ -8,6 +8,7 @@ pub mod dir;
 pub mod docker;
 pub mod sim;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -109,6 +110,26 @@ pub struct EngineInfo {
     pub arch: String,
 }
 
+/// An engine's full list ([`Engine::list`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Listing {
+    /// The containers, as full records.
+    pub containers: Vec<Container>,
+    /// The containers the engine listed but whose records berth could not read (malformed,
+    /// or too large): ID → why. The mirror keeps each at its last good record, marked.
+    pub unreadable: BTreeMap<String, String>,
+}
+
+impl Listing {
+    /// A list of `containers`, every one read.
+    pub fn of(containers: Vec<Container>) -> Listing {
+        Listing {
+            containers,
+            unreadable: BTreeMap::new(),
+        }
+    }
+}
+
 /// What an accepted operation did: carried out (HTTP 204), or nothing to do (304).
 pub use berth_core::sim::Outcome;
 
@@ -184,8 +205,9 @@ pub trait Engine: Send + Sync + 'static {
         self.version().await.map(|_| ())
     }
 
-    /// Every container, stopped ones included, as full records (what inspect gives).
-    async fn list(&self) -> Result<Vec<Container>, EngineError>;
+    /// Every container, stopped ones included, as full records (what inspect gives), and the
+    /// containers whose records could not be read.
+    async fn list(&self) -> Result<Listing, EngineError>;
 
     /// One container's full record (`GET /containers/{id}/json`).
     async fn inspect(&self, id: &str) -> Result<Container, EngineError>;

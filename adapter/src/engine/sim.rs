@@ -24,7 +24,9 @@ use tokio::sync::{broadcast, Notify};
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
 
-use super::{system_now, Answer, Engine, EngineError, EngineInfo, EventStream, WaitResponse};
+use super::{
+    system_now, Answer, Engine, EngineError, EngineInfo, EventStream, Listing, WaitResponse,
+};
 
 /// How many past events the simulation keeps for `events(since)`.
 pub const HISTORY: usize = 4096;
@@ -234,8 +236,8 @@ impl Engine for SimEngine {
         })
     }
 
-    async fn list(&self) -> Result<Vec<Container>, EngineError> {
-        Ok(self.with_sim(|sim| sim.list()))
+    async fn list(&self) -> Result<Listing, EngineError> {
+        Ok(Listing::of(self.with_sim(|sim| sim.list())))
     }
 
     async fn inspect(&self, id: &str) -> Result<Container, EngineError> {

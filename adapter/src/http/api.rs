@@ -239,6 +239,9 @@ pub struct EngineStatus {
     pub read_only: bool,
     /// The engine's clock now (status texts are rendered at it).
     pub now: Time,
+    /// Containers whose records berth could not read: ID → why (each kept at its last good
+    /// record).
+    pub unreadable: BTreeMap<String, String>,
 }
 
 impl EngineStatus {
@@ -264,6 +267,7 @@ impl EngineStatus {
             counts: status.counts,
             read_only: state.security.read_only() || state.engine.read_only(),
             now: state.engine.now(),
+            unreadable: status.connection.unreadable,
         }
     }
 }

@@ -4,10 +4,12 @@
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use async_trait::async_trait;
 use berth::engine::sim::SimEngine;
-use berth::engine::{Answer, Engine, EngineError, EngineInfo, EventStream};
+use berth::engine::{Answer, Engine, EngineError, EngineInfo, EventStream, Listing};
+use berth_core::errdefs::ErrorKind;
 use berth_core::ops::Op;
 use berth_core::time::Time;
 use berth_core::Container;
@@ -29,8 +31,14 @@ pub struct Flaky {
     pub garbage_events: AtomicBool,
     /// How many times `version` was asked (a connect attempt each).
     pub connects: AtomicUsize,
+    /// The container (by name) whose record cannot be read, as a malformed document.
+    pub unreadable: Mutex<Option<String>>,
     read_only: bool,
 }
+
+/// What the engine's malformed document gives.
+pub const MALFORMED: &str =
+    "unreadable inspect document from the Docker engine: invalid type: integer `5`, expected struct State";
 
 impl Flaky {
     /// The demo fleet, up.
@@ -40,6 +48,7 @@ impl Flaky {
             down: watch::channel(false).0,
             garbage_events: AtomicBool::new(false),
             connects: AtomicUsize::new(0),
+            unreadable: Mutex::new(None),
             read_only: false,
         }
     }
@@ -50,6 +59,12 @@ impl Flaky {
             read_only: true,
             ..Flaky::new()
         }
+    }
+
+    /// The ID of the container whose record cannot be read, if any.
+    async fn unreadable_id(&self) -> Option<String> {
+        let name = self.unreadable.lock().ok()?.clone()?;
+        Some(self.inner.inspect(&name).await.ok()?.id)
     }
 
     fn check(&self) -> Result<(), EngineError> {
@@ -81,13 +96,33 @@ impl Engine for Flaky {
         self.check()?;
         self.inner.version().await
     }
-    async fn list(&self) -> Result<Vec<Container>, EngineError> {
+    async fn list(&self) -> Result<Listing, EngineError> {
         self.check()?;
-        self.inner.list().await
+        let mut listing = self.inner.list().await?;
+        let unreadable = self.unreadable_id().await;
+        listing.containers.retain(|c| {
+            if Some(&c.id) == unreadable.as_ref() {
+                listing
+                    .unreadable
+                    .insert(c.id.clone(), MALFORMED.to_owned());
+                false
+            } else {
+                true
+            }
+        });
+        Ok(listing)
     }
     async fn inspect(&self, id: &str) -> Result<Container, EngineError> {
         self.check()?;
-        self.inner.inspect(id).await
+        let container = self.inner.inspect(id).await?;
+        if Some(&container.id) == self.unreadable_id().await.as_ref() {
+            return Err(EngineError::Api {
+                status: 502,
+                kind: ErrorKind::System,
+                message: MALFORMED.to_owned(),
+            });
+        }
+        Ok(container)
     }
     async fn events(&self, since: Option<Time>) -> Result<EventStream, EngineError> {
         self.check()?;

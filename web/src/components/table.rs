@@ -3,7 +3,7 @@
 //! windowed: only the rows in view (plus a margin) are in the DOM, the rest is two spacers
 //! (sized with SVG attributes, since the CSP forbids inline styles).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -60,6 +60,9 @@ pub struct TableProps {
     /// Called with every visible ID when the header box is ticked (or an empty list).
     #[prop_or_default]
     pub on_select_all: Option<Callback<Vec<String>>>,
+    /// Containers whose latest record berth could not read: ID → why.
+    #[prop_or_default]
+    pub unreadable: Rc<BTreeMap<String, String>>,
     /// The table's accessible name.
     pub label: AttrValue,
 }
@@ -231,6 +234,14 @@ fn row(p: &TableProps, s: &Arc<Snapshot>, selectable: bool) -> Html {
         html! {}
     };
     let to = Route::Container { id: id.clone() };
+    let unreadable = match p.unreadable.get(&id) {
+        Some(why) => html! {
+            <span class="unreadable-mark" title={format!("berth cannot read this container's latest record: {why}")}>
+                { " ⚠ " }<span class="visually-hidden">{ format!("latest record unreadable: {why}") }</span>
+            </span>
+        },
+        None => html! {},
+    };
     html! {
         <tr key={id.clone()} class={classes!("row", format!("row-{}", kind.as_str()), changed.then_some("changed"))}
             data-id={id.clone()} data-name={names.clone()}>
@@ -245,7 +256,7 @@ fn row(p: &TableProps, s: &Arc<Snapshot>, selectable: bool) -> Html {
                 <HealthBadge status={s.health} />
             </td>
             <td class="c-ports" title={ports_text(&s.summary.ports)}>{ ports_text(&s.summary.ports) }</td>
-            <td class="c-names"><Link<Route> to={to}>{ names }</Link<Route>></td>
+            <td class="c-names"><Link<Route> to={to}>{ names }</Link<Route>>{ unreadable }</td>
         </tr>
     }
 }

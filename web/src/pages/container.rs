@@ -142,6 +142,11 @@ pub fn container_page(p: &ContainerPageProps) -> Html {
         <>
             <StaleBanner />
             <NoticeBanner />
+            if let Some(why) = dash.unreadable(&c.id) {
+                <div class="notice error" role="status" id="unreadable">
+                    <span>{ format!("berth cannot read this container's latest record from the engine ({why}). It shows the last good one; the next readable record replaces it.") }</span>
+                </div>
+            }
             <nav class="crumbs" aria-label="Breadcrumb"><Link<Route> to={Route::Containers}>{ "Containers" }</Link<Route>>{ " / " }{ name.clone() }</nav>
             <section class="container-head">
                 <h1>{ name.clone() }{ " " }<StateBadge kind={s.kind()} /></h1>

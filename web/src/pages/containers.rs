@@ -212,7 +212,7 @@ pub fn containers_page() -> Html {
                     highlight={Rc::new(HashSet::new())}
                     selection={(!dash.read_only()).then(|| selection.clone())}
                     on_select={on_select} on_select_all={on_select_all}
-                    label="Containers" />
+                    unreadable={dash.unreadable_all()} label="Containers" />
             },
             r.0.len(),
             None,
