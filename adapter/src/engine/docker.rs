@@ -361,7 +361,11 @@ fn engine_error(err: BollardError) -> EngineError {
         } => EngineError::Api {
             status: status_code,
             kind: kind_of_status(status_code),
-            message,
+            message: if message.trim().is_empty() {
+                format!("the engine answered HTTP {status_code} without a message")
+            } else {
+                message
+            },
         },
         BollardError::JsonDataError { .. }
         | BollardError::JsonSerdeError { .. }
