@@ -879,6 +879,118 @@ impl BerthApi {
     }
 }
 
+/// A client of berth's event stream, as the web app is one: it holds the containers of the
+/// last snapshot and the changes since, and every `engine` message, with when each arrived.
+pub struct SseClient {
+    state: std::sync::Arc<Mutex<SseState>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// What an [`SseClient`] has seen.
+#[derive(Debug, Default, Clone)]
+pub struct SseState {
+    /// The containers, by ID, as inspect documents.
+    pub containers: BTreeMap<String, Value>,
+    /// The revision of the last snapshot or change.
+    pub revision: u64,
+    /// Every `engine` message, with its arrival.
+    pub engine: Vec<(Instant, Value)>,
+}
+
+impl SseClient {
+    /// Opens berth's event stream and follows it in the background.
+    pub async fn open(api: &BerthApi) -> SseClient {
+        let response = api.events().await;
+        assert_eq!(response.status(), 200, "berth /api/events");
+        let state = std::sync::Arc::new(Mutex::new(SseState::default()));
+        let shared = state.clone();
+        let task = tokio::spawn(async move {
+            let mut body = response.into_body();
+            let mut pending = String::new();
+            while let Some(Ok(frame)) = body.frame().await {
+                let Ok(data) = frame.into_data() else {
+                    continue;
+                };
+                pending.push_str(&String::from_utf8_lossy(&data));
+                while let Some(end) = pending.find("\n\n") {
+                    let message: String = pending.drain(..end + 2).collect();
+                    if let Ok(mut state) = shared.lock() {
+                        state.apply(&message);
+                    }
+                }
+            }
+        });
+        SseClient { state, task }
+    }
+
+    /// What it has seen so far.
+    pub fn state(&self) -> SseState {
+        self.state.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for SseClient {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl SseState {
+    fn apply(&mut self, message: &str) {
+        let mut event = "message";
+        let mut data = String::new();
+        for line in message.lines() {
+            if let Some(name) = line.strip_prefix("event: ") {
+                event = name;
+            } else if let Some(d) = line.strip_prefix("data: ") {
+                data.push_str(d);
+            }
+        }
+        let Ok(data) = serde_json::from_str::<Value>(&data) else {
+            return;
+        };
+        match event {
+            "snapshot" => {
+                self.containers = by_id(&data["containers"], Value::clone);
+                self.revision = data["revision"].as_u64().unwrap_or_default();
+            }
+            "change" => {
+                let id = data["id"].as_str().unwrap_or_default().to_owned();
+                if data["container"].is_null() {
+                    self.containers.remove(&id);
+                } else {
+                    self.containers.insert(id, data["container"].clone());
+                }
+                self.revision = data["revision"].as_u64().unwrap_or_default();
+            }
+            "engine" => self.engine.push((Instant::now(), data)),
+            _ => {}
+        }
+    }
+}
+
+/// Whether `client` holds what the engine has: the same containers, each with the same
+/// [`inspect_facts`]. `Err` says what differs.
+pub async fn client_agrees(engine: &EngineApi, client: &SseClient) -> Result<(), String> {
+    let list = engine.get("/containers/json?all=1").await;
+    let mut theirs = BTreeMap::new();
+    for id in by_id(&list, Value::clone).into_keys() {
+        let doc = engine.get(&format!("/containers/{id}/json")).await;
+        theirs.insert(id, inspect_facts(&doc));
+    }
+    let ours: BTreeMap<String, Value> = client
+        .state()
+        .containers
+        .iter()
+        .map(|(id, doc)| (id.clone(), inspect_facts(doc)))
+        .collect();
+    if ours == theirs {
+        Ok(())
+    } else {
+        Err(format!("client {ours:#?}\nengine {theirs:#?}"))
+    }
+}
+
 /// What must agree between berth and the engine for one container, from an inspect document.
 pub fn inspect_facts(doc: &Value) -> Value {
     let s = &doc["State"];

@@ -8,8 +8,8 @@
 //! One daemon and one berth for the whole file: the steps run in order in one test.
 
 use berth_tests::{
-    assert_mirrors, skip_unless, wait_engine_status, Berth, EngineApi, Need, PrivateDaemon,
-    TRANSIENT,
+    assert_mirrors, client_agrees, skip_unless, wait_engine_status, Berth, EngineApi, Need,
+    PrivateDaemon, SseClient, TRANSIENT,
 };
 use std::collections::BTreeMap;
 
@@ -431,15 +431,62 @@ async fn berth_mirrors_a_real_engine() {
     engine.op("web", "start").await;
     engine.op("web", "pause").await;
     assert_mirrors("before the daemon dies", &engine, &berth).await;
+    // Three clients of the event stream through the crash (issue 20).
+    let clients = [
+        SseClient::open(&berth.api).await,
+        SseClient::open(&berth.api).await,
+        SseClient::open(&berth.api).await,
+    ];
+    let killed = std::time::Instant::now();
     daemon.kill();
     let down = wait_engine_status(&berth, 10, "connected=false", |s| s["connected"] == false).await;
-    eprintln!("daemon killed; berth says {down}");
+    let loss_seen = killed.elapsed();
+    eprintln!("daemon killed; berth says so after {loss_seen:?}: {down}");
+    assert!(
+        loss_seen < std::time::Duration::from_secs(2),
+        "the loss took {loss_seen:?} to show"
+    );
     // Reads keep working from the mirror while the engine is away.
     let listed = berth.api.get("/api/containers?all=1").await;
     assert!(listed.as_array().is_some_and(|l| !l.is_empty()));
     daemon.restart();
+    let answering = std::time::Instant::now();
     wait_engine_status(&berth, 30, "connected=true", |s| s["connected"] == true).await;
+    let back = answering.elapsed();
+    eprintln!("dockerd answering again; berth connected {back:?} later");
+    assert!(
+        back < std::time::Duration::from_secs(4),
+        "berth took {back:?} to see the engine back"
+    );
     assert_mirrors("after the daemon restarted", &engine, &berth).await;
+    // Each client saw the loss (in time) and the return, and holds what the engine has.
+    for (n, client) in clients.iter().enumerate() {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match client_agrees(&engine, client).await {
+                Ok(()) => break,
+                Err(diff) if std::time::Instant::now() > deadline => {
+                    panic!("SSE client {n} disagrees with the engine after the restart:\n{diff}")
+                }
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            }
+        }
+        let engine_messages = client.state().engine;
+        let lost = engine_messages
+            .iter()
+            .find(|(_, m)| m["connected"] == false)
+            .map(|(at, _)| at.duration_since(killed))
+            .unwrap_or_else(|| panic!("SSE client {n} never heard of the loss"));
+        assert!(
+            lost < std::time::Duration::from_secs(2),
+            "client {n} heard of the loss {lost:?} after the kill"
+        );
+        assert_eq!(
+            engine_messages.last().map(|(_, m)| m["connected"].clone()),
+            Some(Value::Bool(true)),
+            "client {n}"
+        );
+    }
 
     // ---- a crash leaves running records on disk; dir: reads them as they are
     engine.op("survivor", "start").await;
