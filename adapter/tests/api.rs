@@ -19,6 +19,8 @@ use berth::http::security::Security;
 use berth::http::static_files::WebDist;
 use berth::http::{app, AppState};
 use berth::mirror::Mirror;
+use berth_core::actions::Action;
+use berth_core::ops::Op;
 use berth_core::sim::Rng;
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -836,6 +838,8 @@ struct SseReader {
     /// Messages read so far: a test that waits for something that never comes fails at
     /// [`MESSAGE_BUDGET`] instead of looping for ever on the simulation's endless events.
     read: usize,
+    /// How many messages it may read before the test is taken to wait in vain.
+    budget: usize,
 }
 
 const MESSAGE_BUDGET: usize = 500;
@@ -846,6 +850,7 @@ impl SseReader {
             body,
             buffer: String::new(),
             read: 0,
+            budget: MESSAGE_BUDGET,
         }
     }
 
@@ -872,7 +877,7 @@ impl SseReader {
                 let data = serde_json::from_str(&data).unwrap_or(Value::Null);
                 self.read += 1;
                 assert!(
-                    self.read <= MESSAGE_BUDGET,
+                    self.read <= self.budget,
                     "{MESSAGE_BUDGET} messages without what the test waits for"
                 );
                 return Message { event, id, data };
@@ -1656,4 +1661,66 @@ async fn a_seeded_fuzzer_finds_no_5xx_no_panic_and_no_answer_outside_the_api_sha
     }
     println!("fuzzer (seed {seed}): {sent} requests, statuses {statuses:?}");
     assert!(sent > tries / 2, "most requests are buildable: {sent}");
+}
+
+/// Issue 20: three virtual minutes of 10,000 events a minute from the simulated engine, with
+/// three clients on the event stream: memory stays flat (the mirror's ring, the sim's history
+/// and each client's place are bounded) and every client ends at the mirror's revision.
+#[tokio::test(start_paused = true)]
+async fn a_sustained_flood_of_events_keeps_memory_flat_and_every_client_converges() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let s = server().await;
+    let engine = s.mirror.engine().clone();
+    let mut readers = Vec::new();
+    let mut positions = Vec::new();
+    for _ in 0..3 {
+        let mut feed = open_events(&s, None).await;
+        feed.budget = usize::MAX;
+        let at = Arc::new(AtomicU64::new(0));
+        positions.push(at.clone());
+        readers.push(tokio::spawn(async move {
+            loop {
+                let m = feed.next_message().await;
+                if let Some(r) = m.id.and_then(|id| id.parse::<u64>().ok()) {
+                    at.store(r, Ordering::SeqCst);
+                }
+            }
+        }));
+    }
+    let mut rss = vec![common::rss_kib()];
+    let mut events = 0;
+    for _minute in 0..3 {
+        // 5,000 pauses and 5,000 unpauses, 6 ms apart: 10,000 events a virtual minute.
+        for _ in 0..5_000 {
+            for op in [Action::Pause, Action::Unpause] {
+                engine.apply(&Op::of_action(op, "web")).await.unwrap();
+                events += 1;
+                tokio::time::sleep(Duration::from_millis(6)).await;
+            }
+        }
+        rss.push(common::rss_kib());
+    }
+    let target = s.mirror.revision();
+    let converged = async {
+        while positions.iter().any(|p| p.load(Ordering::SeqCst) != target) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), converged)
+        .await
+        .unwrap_or_else(|_| {
+            let at: Vec<u64> = positions.iter().map(|p| p.load(Ordering::SeqCst)).collect();
+            panic!("the clients stopped at {at:?}, the mirror is at {target}")
+        });
+    for r in readers {
+        r.abort();
+    }
+    println!("{events} events in 3 virtual minutes; RSS (KiB) at the start and after each minute: {rss:?}");
+    if let (Some(Some(first)), Some(Some(last))) = (rss.get(1), rss.last()) {
+        // Past the first minute (the ring and the history are full), flat.
+        assert!(
+            last.saturating_sub(*first) < 8 * 1024,
+            "RSS grew from {first} to {last} KiB"
+        );
+    }
 }

@@ -5,6 +5,8 @@
 //! The limits are shortened so that each test takes seconds; `berth` runs with
 //! `Limits::default()`.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -120,13 +122,6 @@ fn assert_security_headers(answer: &str) {
     ] {
         assert!(head.contains(line), "{line:?} missing from\n{head}");
     }
-}
-
-/// The resident memory of this process (server and clients), in KiB.
-fn rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[tokio::test]
@@ -260,7 +255,7 @@ async fn pinned_connections_are_closed_and_memory_stays_bounded() {
         ..QUICK
     })
     .await;
-    let before = rss_kib();
+    let before = common::rss_kib();
     // More than the cap, each with an unfinished head just under the limit.
     let pad = "a".repeat(30 * 1024);
     let mut pinned = Vec::new();
@@ -272,7 +267,7 @@ async fn pinned_connections_are_closed_and_memory_stays_bounded() {
         pinned.push(stream);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let during = rss_kib();
+    let during = common::rss_kib();
     let started = Instant::now();
     let mut refused = 0;
     for stream in &mut pinned {
@@ -282,7 +277,7 @@ async fn pinned_connections_are_closed_and_memory_stays_bounded() {
             refused += 1;
         }
     }
-    let after = rss_kib();
+    let after = common::rss_kib();
     println!(
         "400 connections with unfinished 30 KiB heads: {refused} refused over the cap of 256, \
          all closed {:?} after sending; RSS before {before:?} KiB, with them open {during:?} \

@@ -42,7 +42,7 @@ mod spec;
 
 pub use names::Rng;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +66,8 @@ pub use spec::{CreateSpec, Probe, Program};
 
 /// The first pid handed out; each start takes the next one.
 const FIRST_PID: i64 = 4000;
+/// How many transitions a sim keeps for [`Sim::drain_transitions`] (the oldest go first).
+pub const MAX_UNDRAINED_TRANSITIONS: usize = 4096;
 /// The engine's `MinimumDuration` for health-check durations: 1 ms.
 const MINIMUM_DURATION: i64 = 1_000_000;
 /// The engine's smallest memory limit (`linuxMinMemory`): 6 MB.
@@ -225,8 +227,8 @@ pub struct Sim {
     events: Vec<Event>,
     next_pid: i64,
     none_network: String,
-    /// The transitions since the last drain.
-    transitions: Vec<Transition>,
+    /// The transitions since the last drain (the newest [`MAX_UNDRAINED_TRANSITIONS`]).
+    transitions: VecDeque<Transition>,
     /// Each container's state as last saved, to tell when it moves.
     observed: BTreeMap<String, StateKind>,
     /// Why what happens now happens: set by each operation and timer.
@@ -256,7 +258,7 @@ impl Sim {
             events: Vec::new(),
             next_pid: FIRST_PID,
             none_network,
-            transitions: Vec::new(),
+            transitions: VecDeque::new(),
             observed: BTreeMap::new(),
             cause: Cause::Unknown,
             client: By::Berth,
@@ -756,9 +758,17 @@ impl Sim {
     }
 
     /// The state changes since the last drain, in order, each with its cause: every one is a
-    /// move of [`crate::lifecycle::MOVES`] with one of its triggers.
+    /// move of [`crate::lifecycle::MOVES`] with one of its triggers. At most the newest
+    /// [`MAX_UNDRAINED_TRANSITIONS`]: a sim nobody drains does not grow without bound.
     pub fn drain_transitions(&mut self) -> Vec<Transition> {
-        std::mem::take(&mut self.transitions)
+        std::mem::take(&mut self.transitions).into()
+    }
+
+    fn record(&mut self, transition: Transition) {
+        if self.transitions.len() == MAX_UNDRAINED_TRANSITIONS {
+            self.transitions.pop_front();
+        }
+        self.transitions.push_back(transition);
     }
 
     /// Who asks for the operations from now on (berth by default): the causes of the
@@ -838,7 +848,7 @@ impl Sim {
                 at: self.now,
                 cause: self.cause.clone(),
             };
-            self.transitions.push(transition);
+            self.record(transition);
         }
     }
 
@@ -1293,7 +1303,7 @@ impl Sim {
         self.db.delete_id(id);
         if let Some(mut c) = self.containers.delete(id) {
             let from = self.observed.remove(id).map_or(Place::New, Place::State);
-            self.transitions.push(Transition {
+            self.record(Transition {
                 id: id.to_owned(),
                 name: c.name.clone(),
                 from,

@@ -12,7 +12,7 @@ use berth_core::actions::Action;
 use berth_core::container::HealthConfig;
 use berth_core::lifecycle::{find, possible, By, Cause, Place, Transition, Trigger, MOVES};
 use berth_core::restart::RestartPolicy;
-use berth_core::sim::{CreateSpec, Probe, Program, Rng, Sim};
+use berth_core::sim::{CreateSpec, Probe, Program, Rng, Sim, MAX_UNDRAINED_TRANSITIONS};
 use berth_core::state::StateKind;
 use berth_core::time::{Duration, Time};
 #[cfg(not(target_arch = "wasm32"))]
@@ -491,4 +491,27 @@ fn transitions_carry_their_causes() {
         }),
         "{t:?}"
     );
+}
+
+/// A sim nobody drains keeps only the newest transitions: a long-running simulated engine does
+/// not grow without bound (found by the adapter's sustained-flood test).
+#[test]
+fn undrained_transitions_are_bounded() {
+    let mut sim = Sim::new(Time::from_unix_secs(1_700_000_000), 3);
+    let id = sim
+        .create(CreateSpec::new("local/busybox:1", &["sleep", "inf"]))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    sim.start(&id).unwrap_or_else(|e| panic!("{e:?}"));
+    for _ in 0..MAX_UNDRAINED_TRANSITIONS {
+        sim.pause(&id).unwrap_or_else(|e| panic!("{e:?}"));
+        sim.unpause(&id).unwrap_or_else(|e| panic!("{e:?}"));
+    }
+    let kept = sim.drain_transitions();
+    assert_eq!(kept.len(), MAX_UNDRAINED_TRANSITIONS);
+    // The newest: the last unpause.
+    assert_eq!(
+        kept.last().map(|t| t.to),
+        Some(Place::State(StateKind::Running))
+    );
+    assert!(sim.drain_transitions().is_empty());
 }

@@ -145,3 +145,11 @@ impl Engine for Flaky {
         self.inner.apply(op).await
     }
 }
+
+/// The resident memory of this process (server and clients alike), in KiB; `None` where
+/// `/proc` does not say.
+pub fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
