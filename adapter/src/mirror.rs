@@ -68,20 +68,30 @@ struct ChangeMessage<'a> {
     revision: u64,
     id: &'a str,
     container: Option<ContainerInspect>,
+    /// Found by the resync after an outage of this many milliseconds (what happened meanwhile
+    /// is known only by its result), absent for a change followed live.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    after_outage_ms: Option<u64>,
 }
 
 impl ChangeRecord {
-    fn new(revision: u64, id: String, container: Option<&Container>) -> ChangeRecord {
+    fn new(
+        revision: u64,
+        id: String,
+        container: Option<&Container>,
+        after_outage: Option<Duration>,
+    ) -> ChangeRecord {
         let message = ChangeMessage {
             revision,
             id: &id,
             container: container.map(ContainerInspect::of),
+            after_outage_ms: after_outage.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
         };
         let json = Arc::from(serde_json::to_string(&message).unwrap_or_default());
         ChangeRecord { revision, id, json }
     }
 
-    /// `{"revision":…,"id":…,"container":<inspect document>|null}`.
+    /// `{"revision":…,"id":…,"container":<inspect document>|null[,"after_outage_ms":…]}`.
     pub fn json(&self) -> Arc<str> {
         self.json.clone()
     }
@@ -328,12 +338,14 @@ impl Mirror {
         self.shared.tick.send_replace(tick);
     }
 
-    /// Records the change to `id` at model revision `revision` (after the model made it).
-    fn record(&self, inner: &mut Inner, revision: u64, id: &str) {
+    /// Records the change to `id` at model revision `revision` (after the model made it),
+    /// found by a resync `after_outage` when given.
+    fn record(&self, inner: &mut Inner, revision: u64, id: &str, after_outage: Option<Duration>) {
         let record = ChangeRecord::new(
             self.shared.base + revision,
             id.to_owned(),
             inner.model.container(id),
+            after_outage,
         );
         inner.ring.push_back(Arc::new(record));
         while inner.ring.len() > RING_CAPACITY {
@@ -377,8 +389,9 @@ impl Mirror {
     }
 
     /// Makes the model equal to the engine's full list; a container whose record could not be
-    /// read keeps its last good one, marked.
-    fn resync(&self, listing: Listing, now: Time) {
+    /// read keeps its last good one, marked. The changes it finds are recorded once each,
+    /// marked as found `after_outage` when given.
+    fn resync(&self, listing: Listing, now: Time, after_outage: Option<Duration>) {
         let Listing {
             containers,
             unreadable,
@@ -395,7 +408,7 @@ impl Mirror {
             let before = inner.model.revision();
             let revision = inner.model.upsert(c, now);
             if inner.model.revision() != before {
-                self.record(&mut inner, revision, &id);
+                self.record(&mut inner, revision, &id, after_outage);
             }
         }
         let absent: Vec<String> = inner
@@ -407,7 +420,7 @@ impl Mirror {
             .collect();
         for id in absent {
             if let Some(revision) = inner.model.remove(&id, now) {
-                self.record(&mut inner, revision, &id);
+                self.record(&mut inner, revision, &id, after_outage);
             }
         }
         self.publish(&inner);
@@ -419,7 +432,7 @@ impl Mirror {
         let applied = inner.model.apply(event);
         if applied.change != ChangeKind::Ignored {
             inner.last_change_event = inner.last_change_event.max(event.at());
-            self.record(&mut inner, applied.revision, &applied.id);
+            self.record(&mut inner, applied.revision, &applied.id, None);
             self.publish(&inner);
         }
         applied.needs_inspect.then_some(applied.id)
@@ -432,7 +445,7 @@ impl Mirror {
         let before = inner.model.revision();
         let revision = inner.model.upsert(container, now);
         if inner.model.revision() != before {
-            self.record(&mut inner, revision, &id);
+            self.record(&mut inner, revision, &id, None);
             self.publish(&inner);
         }
     }
@@ -441,7 +454,7 @@ impl Mirror {
     fn remove(&self, id: &str, now: Time) {
         let mut inner = self.write();
         if let Some(revision) = inner.model.remove(id, now) {
-            self.record(&mut inner, revision, id);
+            self.record(&mut inner, revision, id, None);
             self.publish(&inner);
         }
     }
@@ -463,9 +476,15 @@ impl Follower {
         // Whether the last stream broke within SETTLE of starting: the next one must then hold
         // for SETTLE before berth calls the engine connected.
         let mut on_probation = false;
+        // Since when the engine has been lost (`None` before the first connection).
+        let mut lost_at: Option<tokio::time::Instant> = None;
         loop {
-            let (error, ran_for) = self.follow(on_probation).await;
+            let outage = lost_at.map(|t| t.elapsed());
+            let (error, ran_for) = self.follow(on_probation, outage).await;
             on_probation = ran_for.is_some_and(|d| d < SETTLE);
+            if self.mirror.connection().connected {
+                lost_at = Some(tokio::time::Instant::now());
+            }
             tracing::warn!(%error, "lost the engine");
             let engine_now = self.mirror.engine().now();
             self.mirror.set_status(|s| {
@@ -507,8 +526,13 @@ impl Follower {
 
     /// One connection: version, list, events. Returns why it ended, and for how long the event
     /// stream ran (`None` when it never started). On `probation`, the engine is called
-    /// connected only once the stream has held for [`SETTLE`] or delivered an event.
-    async fn follow(&mut self, probation: bool) -> (EngineError, Option<Duration>) {
+    /// connected only once the stream has held for [`SETTLE`] or delivered an event. The
+    /// changes the list shows are marked as found after an `outage` of that long, if any.
+    async fn follow(
+        &mut self,
+        probation: bool,
+        outage: Option<Duration>,
+    ) -> (EngineError, Option<Duration>) {
         let engine = self.mirror.engine().clone();
         let info = match engine.version().await {
             Ok(info) => info,
@@ -524,7 +548,7 @@ impl Follower {
             Ok(stream) => stream,
             Err(e) => return (e, None),
         };
-        self.mirror.resync(listing, engine.now());
+        self.mirror.resync(listing, engine.now(), outage);
         self.mirror.set_status(|s| {
             s.info = Some(info);
             s.synced = true;

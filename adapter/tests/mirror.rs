@@ -254,18 +254,36 @@ async fn events_from_before_the_fresh_list_do_not_move_it_backwards() {
     let CatchUp::Changes(changes) = mirror.catch_up(before) else {
         panic!("a resume from before the outage must not need a snapshot");
     };
-    let states: Vec<String> = changes
+    let states: Vec<(String, bool)> = changes
         .iter()
         .filter(|c| c.id == web)
         .map(|c| {
             let message: serde_json::Value = serde_json::from_str(&c.json()).unwrap();
-            message["container"]["State"]["Status"]
+            let state = message["container"]["State"]["Status"]
                 .as_str()
                 .unwrap_or_default()
-                .to_owned()
+                .to_owned();
+            (state, message["after_outage_ms"].as_u64().is_some())
         })
         .collect();
-    assert_eq!(states, ["running"], "web's changes after the outage");
+    // One change, found by the resync, marked so.
+    assert_eq!(
+        states,
+        [("running".to_owned(), true)],
+        "web's changes after the outage"
+    );
+    // A change followed live carries no such mark.
+    engine
+        .inner
+        .apply(&Op::of_action(Action::Pause, "web"))
+        .await
+        .unwrap();
+    let at = mirror.revision();
+    until(&mirror, "web paused", |m| m.revision() > at).await;
+    let CatchUp::Changes(live) = mirror.catch_up(at) else {
+        panic!("a snapshot for one change");
+    };
+    assert!(live.iter().all(|c| !c.json().contains("after_outage_ms")));
 }
 
 /// Issue 20, defect 7: "last event" is the last event that changed a container, the one every

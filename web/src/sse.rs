@@ -70,6 +70,8 @@ struct ChangeData {
     id: String,
     #[serde(default)]
     container: Option<ContainerInspect>,
+    #[serde(default)]
+    after_outage_ms: Option<u64>,
 }
 
 /// A message berth sent that the app cannot read.
@@ -104,6 +106,7 @@ pub fn parse_message(event: &str, data: &str, received_ms: i64) -> Result<Option
                 revision: d.revision,
                 id: d.id,
                 container: d.container.map(Box::new),
+                after_outage_ms: d.after_outage_ms,
                 received_ms,
             }))
         }

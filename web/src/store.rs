@@ -197,6 +197,9 @@ pub enum Msg {
         id: String,
         /// Its new record, or `None` when removed.
         container: Option<Box<ContainerInspect>>,
+        /// Found by berth's resync after an outage of this many ms (what happened meanwhile is
+        /// known only by its result); `None` for a change followed live.
+        after_outage_ms: Option<u64>,
         /// Browser time of arrival, Unix ms.
         received_ms: i64,
     },
@@ -390,6 +393,7 @@ impl Dash {
         revision: u64,
         id: &str,
         container: Option<&ContainerInspect>,
+        after_outage_ms: Option<u64>,
         received_ms: i64,
     ) {
         self.last_message = Some(Time::from_unix_millis(received_ms));
@@ -400,7 +404,14 @@ impl Dash {
         let at = self.engine_time(received_ms);
         self.revision = revision;
         self.last_change = Some(at);
-        let line = self.apply_one(id, container, at);
+        let mut line = self.apply_one(id, container, at);
+        if let Some(ms) = after_outage_ms {
+            line.push_str(&format!(
+                " (found when berth saw the engine again after {}.{} s away)",
+                ms / 1000,
+                ms % 1000 / 100
+            ));
+        }
         self.view = self.model.borrow().view();
         self.push_history(HistoryEntry {
             revision,
@@ -453,10 +464,17 @@ impl Reducible for Dash {
                 revision,
                 id,
                 container,
+                after_outage_ms,
                 received_ms,
             } => {
                 next.connection = Connection::Live;
-                next.change(revision, &id, container.as_deref(), received_ms);
+                next.change(
+                    revision,
+                    &id,
+                    container.as_deref(),
+                    after_outage_ms,
+                    received_ms,
+                );
             }
             Msg::Engine(info, received_ms) => {
                 next.clock_offset_ms = info

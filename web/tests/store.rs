@@ -150,6 +150,31 @@ fn a_removal_drops_the_container_and_its_selection() {
     );
 }
 
+/// Issue 20, defect 6: a change berth found by its resync after an outage says so in the
+/// history, so that it does not read as something seen happen.
+#[test]
+fn a_change_found_after_an_outage_says_so() {
+    let dash = fleet();
+    let stopped = exited(1, "web", 137);
+    let dash = send(
+        dash,
+        "change",
+        json!({"revision": 11, "id": id(1), "container": doc(&stopped), "after_outage_ms": 12_345}),
+        1_000,
+    );
+    let last = dash
+        .history
+        .back()
+        .cloned()
+        .unwrap_or_else(|| panic!("no history"));
+    assert_eq!(last.summary.len(), 1);
+    assert!(
+        last.summary[0].ends_with("(found when berth saw the engine again after 12.3 s away)"),
+        "{:?}",
+        last.summary
+    );
+}
+
 #[test]
 fn a_replayed_change_is_applied_once() {
     let dash = fleet();
