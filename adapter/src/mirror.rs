@@ -18,6 +18,7 @@ use berth_core::model::{ChangeKind, Model};
 use berth_core::state::StateKind;
 use berth_core::time::Time;
 use berth_core::view::View;
+use berth_core::wire::Change;
 use berth_core::Container;
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -62,18 +63,6 @@ pub struct ChangeRecord {
     json: Arc<str>,
 }
 
-/// The `data` of an SSE `change` message.
-#[derive(Serialize)]
-struct ChangeMessage<'a> {
-    revision: u64,
-    id: &'a str,
-    container: Option<ContainerInspect>,
-    /// Found by the resync after an outage of this many milliseconds (what happened meanwhile
-    /// is known only by its result), absent for a change followed live.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    after_outage_ms: Option<u64>,
-}
-
 impl ChangeRecord {
     fn new(
         revision: u64,
@@ -81,9 +70,9 @@ impl ChangeRecord {
         container: Option<&Container>,
         after_outage: Option<Duration>,
     ) -> ChangeRecord {
-        let message = ChangeMessage {
+        let message = Change {
             revision,
-            id: &id,
+            id: id.clone(),
             container: container.map(ContainerInspect::of),
             after_outage_ms: after_outage.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
         };

@@ -1724,3 +1724,46 @@ async fn a_sustained_flood_of_events_keeps_memory_flat_and_every_client_converge
         );
     }
 }
+
+/// The top-level fields of a recorded message in `testdata/wire/`.
+fn recorded_fields(name: &str) -> Vec<String> {
+    let path = format!(
+        "{}/../testdata/wire/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    fields(&doc)
+}
+
+fn fields(doc: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = doc
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    keys.sort();
+    keys
+}
+
+/// What berth writes has exactly the fields of the messages recorded in `testdata/wire/`, which
+/// `web/tests/store.rs` reads as the web app does: a change to one side that the other does not
+/// follow fails one of the two tests.
+#[tokio::test(start_paused = true)]
+async fn berth_writes_the_recorded_wire_messages() {
+    let s = server().await;
+    let mut feed = open_events(&s, None).await;
+    let snapshot = feed.next_named("snapshot").await;
+    assert_eq!(fields(&snapshot.data), recorded_fields("snapshot"));
+    let engine = feed.next_named("engine").await;
+    assert_eq!(fields(&engine.data), recorded_fields("engine"));
+    let reply = s.send(get("/api/engine")).await;
+    assert_eq!(fields(&reply.json()), recorded_fields("engine"));
+    s.send(post("/api/containers/web/pause")).await;
+    let change = feed.next_named("change").await;
+    assert_eq!(fields(&change.data), recorded_fields("change"));
+    let wait = s
+        .send(post("/api/containers/broken/wait?condition=not-running"))
+        .await;
+    assert_eq!(fields(&wait.json()), recorded_fields("wait"));
+    let error = s.send(get("/api/containers/nope")).await;
+    assert_eq!(fields(&error.json()), recorded_fields("error"));
+}

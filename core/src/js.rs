@@ -32,7 +32,8 @@ use crate::restart::RestartPolicy;
 use crate::state::ExitStatus;
 use crate::time::{Duration, Time};
 use crate::view::{Snapshot, View, ViewDb};
-use crate::wait::{StateStatus, WaitCondition};
+use crate::wait::WaitCondition;
+use crate::wire::WaitResponse;
 
 // ---------------------------------------------------------------------------------------------
 // Errors and conversions
@@ -223,31 +224,6 @@ struct Flags<'a> {
     finished_at: Time,
     #[serde(rename = "Health")]
     health: Option<&'a Health>,
-}
-
-/// The wait result in the engine's shape (`POST /containers/{id}/wait`):
-/// `{StatusCode, Error: null | {Message}}`.
-#[derive(Serialize)]
-struct WaitResponse {
-    #[serde(rename = "StatusCode")]
-    status_code: i64,
-    #[serde(rename = "Error")]
-    error: Option<WaitExitError>,
-}
-
-#[derive(Serialize)]
-struct WaitExitError {
-    #[serde(rename = "Message")]
-    message: String,
-}
-
-impl From<StateStatus> for WaitResponse {
-    fn from(s: StateStatus) -> WaitResponse {
-        WaitResponse {
-            status_code: s.exit_code,
-            error: s.error.map(|message| WaitExitError { message }),
-        }
-    }
 }
 
 /// `check`'s answer: `{ok: true, notModified}` or `{ok: false, status, kind, message}`.

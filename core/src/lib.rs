@@ -39,6 +39,7 @@ pub mod time;
 pub mod update;
 pub mod view;
 pub mod wait;
+pub mod wire;
 
 pub use api::{ContainerInspect, ContainerSummary};
 pub use container::{Config, Container, HostConfig};

@@ -10,9 +10,8 @@
 use berth_core::actions::Action;
 use berth_core::ops::Op;
 use berth_core::wait::WaitCondition;
+use berth_core::wire::{EngineStatus, ErrorBody, WaitResponse};
 use gloo_net::http::{Request, RequestBuilder};
-
-use crate::sse::{error_message, EngineInfo, WaitAnswer};
 
 const TOKEN_KEY: &str = "berth-token";
 
@@ -143,7 +142,7 @@ async fn send(builder: RequestBuilder) -> Result<String, ApiError> {
                 ?token=…), or paste the token"
             .to_owned(),
         _ => {
-            let m = error_message(&body);
+            let m = ErrorBody::message_of(&body);
             if m.is_empty() {
                 format!("HTTP {status}")
             } else {
@@ -155,7 +154,7 @@ async fn send(builder: RequestBuilder) -> Result<String, ApiError> {
 }
 
 /// `GET /api/engine`.
-pub async fn engine() -> Result<EngineInfo, ApiError> {
+pub async fn engine() -> Result<EngineStatus, ApiError> {
     let body = send(Request::get("/api/engine")).await?;
     serde_json::from_str(&body).map_err(|e| ApiError {
         status: 200,
@@ -182,7 +181,7 @@ pub async fn act(id: &str, action: Action) -> Result<(), ApiError> {
 }
 
 /// `POST /api/containers/{id}/wait?condition=…`: resolves when the engine answers.
-pub async fn wait(id: &str, condition: WaitCondition) -> Result<WaitAnswer, ApiError> {
+pub async fn wait(id: &str, condition: WaitCondition) -> Result<WaitResponse, ApiError> {
     let body = ask(&Op::Wait {
         target: id.to_owned(),
         condition,

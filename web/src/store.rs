@@ -11,11 +11,11 @@ use berth_core::api::ContainerInspect;
 use berth_core::state::StateKind;
 use berth_core::time::Time;
 use berth_core::view::View;
+use berth_core::wire::EngineStatus;
 use berth_core::Model;
 use yew::Reducible;
 
 use crate::explain::describe_change;
-use crate::sse::EngineInfo;
 
 /// How many past views the history ring keeps.
 pub const HISTORY_LEN: usize = 500;
@@ -105,7 +105,7 @@ pub struct Dash {
     /// The link to berth.
     pub connection: Connection,
     /// The engine's status (`GET /api/engine`, `event: engine`).
-    pub engine: Option<EngineInfo>,
+    pub engine: Option<EngineStatus>,
     /// Engine clock minus browser clock, in milliseconds (status texts are rendered at engine
     /// time).
     pub clock_offset_ms: i64,
@@ -204,7 +204,7 @@ pub enum Msg {
         received_ms: i64,
     },
     /// The engine's status (browser time of arrival, Unix ms).
-    Engine(Box<EngineInfo>, i64),
+    Engine(Box<EngineStatus>, i64),
     /// The clock ticked (browser time, Unix ms).
     Tick(i64),
     /// Tick or untick a container for bulk actions.
@@ -479,7 +479,7 @@ impl Reducible for Dash {
             Msg::Engine(info, received_ms) => {
                 next.clock_offset_ms = info
                     .now
-                    .and_then(|t| t.unix_nanos())
+                    .unix_nanos()
                     .map(|n| n / 1_000_000 - received_ms)
                     .unwrap_or(0);
                 next.engine = Some(*info);

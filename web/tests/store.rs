@@ -6,6 +6,7 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use berth_core::api::ContainerInspect;
@@ -14,10 +15,11 @@ use berth_core::restart::RestartPolicy;
 use berth_core::state::StateKind;
 use berth_core::time::{Duration, Time};
 use berth_core::wait::WaitCondition;
+use berth_core::wire::{Change, EngineStatus, ErrorBody};
 use berth_web::components::table::{command_cell, window};
 use berth_web::explain::{describe_change, restart_delay, wait_now, why};
 use berth_web::rows::{rows, Column, Query, Sort};
-use berth_web::sse::{error_message, parse_message};
+use berth_web::sse::parse_message;
 use berth_web::store::{Connection, Dash, Msg, HISTORY_LEN};
 use berth_web::synthetic;
 use serde_json::json;
@@ -57,6 +59,45 @@ fn exited(n: u32, name: &str, code: i64) -> Container {
 
 fn doc(c: &Container) -> serde_json::Value {
     serde_json::to_value(ContainerInspect::of(c)).unwrap_or_default()
+}
+
+/// A `change` message as berth writes it.
+fn change(
+    revision: u64,
+    id: String,
+    container: Option<&Container>,
+    after_outage_ms: Option<u64>,
+) -> serde_json::Value {
+    serde_json::to_value(Change {
+        revision,
+        id,
+        container: container.map(ContainerInspect::of),
+        after_outage_ms,
+    })
+    .unwrap_or_default()
+}
+
+/// An `engine` message as berth writes it: the simulated engine, connected, its clock at `now`.
+fn engine(now: Time, last_event_time: Option<Time>) -> serde_json::Value {
+    serde_json::to_value(EngineStatus {
+        engine: "sim".to_owned(),
+        name: Some("berth simulated engine".to_owned()),
+        version: Some("0.1.0".to_owned()),
+        api_version: Some("1.41".to_owned()),
+        os: Some("linux".to_owned()),
+        arch: Some("amd64".to_owned()),
+        connected: true,
+        since: Some(now),
+        last_event_time,
+        last_error: None,
+        revision: 10,
+        counts: BTreeMap::new(),
+        containers: 0,
+        read_only: false,
+        now,
+        unreadable: BTreeMap::new(),
+    })
+    .unwrap_or_default()
 }
 
 fn send(dash: Rc<Dash>, event: &str, data: serde_json::Value, received: i64) -> Rc<Dash> {
@@ -105,7 +146,7 @@ fn a_change_updates_one_container_and_records_history_and_timeline() {
     let dash = send(
         dash,
         "change",
-        json!({"revision": 11, "id": id(1), "container": doc(&paused)}),
+        change(11, id(1), Some(&paused), None),
         1_000,
     );
     assert_eq!(dash.revision, 11);
@@ -136,12 +177,7 @@ fn a_change_updates_one_container_and_records_history_and_timeline() {
 fn a_removal_drops_the_container_and_its_selection() {
     let dash = fleet().reduce(Msg::Select(id(3), true));
     assert!(dash.selection.contains(&id(3)));
-    let dash = send(
-        dash,
-        "change",
-        json!({"revision": 11, "id": id(3), "container": null}),
-        1_000,
-    );
+    let dash = send(dash, "change", change(11, id(3), None, None), 1_000);
     assert!(dash.view.get(&id(3)).is_err());
     assert!(!dash.selection.contains(&id(3)));
     assert_eq!(
@@ -159,7 +195,7 @@ fn a_change_found_after_an_outage_says_so() {
     let dash = send(
         dash,
         "change",
-        json!({"revision": 11, "id": id(1), "container": doc(&stopped), "after_outage_ms": 12_345}),
+        change(11, id(1), Some(&stopped), Some(12_345)),
         1_000,
     );
     let last = dash
@@ -180,7 +216,7 @@ fn a_replayed_change_is_applied_once() {
     let dash = fleet();
     let mut stopped = exited(1, "web", 0);
     stopped.state.finished_at = at(500);
-    let change = json!({"revision": 11, "id": id(1), "container": doc(&stopped)});
+    let change = change(11, id(1), Some(&stopped), None);
     let dash = send(dash, "change", change.clone(), 1_000);
     let dash = send(dash, "change", change, 2_000);
     assert_eq!(dash.history.len(), 2);
@@ -220,8 +256,7 @@ fn a_new_snapshot_after_a_drop_records_only_what_differs() {
 
 #[test]
 fn the_engine_clock_sets_the_time_status_texts_are_rendered_at() {
-    let info = json!({"engine": "sim", "version": "0.1.0", "connected": true, "read_only": false,
-        "revision": 10, "counts": {}, "containers": 0, "now": at(60_000).to_rfc3339()});
+    let info = engine(at(60_000), None);
     let dash = send(Rc::new(Dash::default()), "engine", info, 0);
     assert!(!dash.read_only());
     let dash = dash.reduce(Msg::Tick(T0 + 1_000));
@@ -235,10 +270,10 @@ fn unknown_and_broken_messages() {
     assert!(parse_message("change", "{not json", 0).is_err());
     assert!(parse_message("change", r#"{"revision":1,"id":""}"#, 0).is_err());
     assert_eq!(
-        error_message(r#"{"message":"No such container: x"}"#),
+        ErrorBody::message_of(r#"{"message":"No such container: x"}"#),
         "No such container: x"
     );
-    assert_eq!(error_message("plain"), "plain");
+    assert_eq!(ErrorBody::message_of("plain"), "plain");
 }
 
 #[test]
@@ -250,7 +285,7 @@ fn the_history_ring_is_bounded() {
         dash = send(
             dash,
             "change",
-            json!({"revision": 11 + r, "id": id(1), "container": doc(&c)}),
+            change(11 + r, id(1), Some(&c), None),
             r as i64,
         );
     }
@@ -462,9 +497,7 @@ fn the_synthetic_fleet_has_every_state_and_filters() {
 
 #[test]
 fn the_last_event_is_the_later_of_berth_s_and_the_last_change() {
-    let info = json!({"engine": "sim", "connected": true, "read_only": false, "revision": 10,
-        "counts": {}, "containers": 0, "now": at(0).to_rfc3339(),
-        "last_event_time": at(-10_000).to_rfc3339()});
+    let info = engine(at(0), Some(at(-10_000)));
     let dash = send(fleet(), "engine", info, 0);
     assert_eq!(dash.last_event(), Some(at(-10_000)));
     let mut paused = running(1, "web", "nginx:1.25");
@@ -472,8 +505,36 @@ fn the_last_event_is_the_later_of_berth_s_and_the_last_change() {
     let dash = send(
         dash,
         "change",
-        json!({"revision": 11, "id": id(1), "container": doc(&paused)}),
+        change(11, id(1), Some(&paused), None),
         2_000,
     );
     assert_eq!(dash.last_event(), Some(at(2_000)));
+}
+
+/// The messages berth wrote, recorded in `testdata/wire/`, read as the web app reads them: a
+/// change of format on berth's side that the app cannot follow fails here (and
+/// `adapter/tests/api.rs` checks that berth still writes these fields).
+#[test]
+fn the_recorded_wire_messages_read() {
+    for (event, data) in [
+        (
+            "snapshot",
+            include_str!("../../testdata/wire/snapshot.json"),
+        ),
+        ("change", include_str!("../../testdata/wire/change.json")),
+        ("engine", include_str!("../../testdata/wire/engine.json")),
+    ] {
+        match parse_message(event, data, T0) {
+            Ok(Some(_)) => {}
+            other => panic!("recorded {event} message: {other:?}"),
+        }
+    }
+    let wait: berth_core::wire::WaitResponse =
+        serde_json::from_str(include_str!("../../testdata/wire/wait.json"))
+            .unwrap_or_else(|e| panic!("recorded wait answer: {e}"));
+    assert!(wait.describe().starts_with("exit "));
+    assert_eq!(
+        ErrorBody::message_of(include_str!("../../testdata/wire/error.json")),
+        "No such container: nope"
+    );
 }

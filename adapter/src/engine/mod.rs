@@ -19,7 +19,6 @@ use berth_core::errdefs::{ErrorKind, HasKind};
 use berth_core::events::Event;
 use berth_core::ops::Op;
 use berth_core::time::Time;
-use berth_core::wait::StateStatus;
 use berth_core::Container;
 use futures_util::stream::BoxStream;
 use serde::{Deserialize, Serialize};
@@ -144,34 +143,8 @@ pub enum Answer {
     Waited(WaitResponse),
 }
 
-/// The error part of a wait response (`{"Message": …}`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WaitError {
-    /// Why the container exited with an error, or why the wait gave up.
-    #[serde(rename = "Message")]
-    pub message: String,
-}
-
-/// `POST /containers/{id}/wait`'s answer, in the engine's shape. `Error` is `null` when there
-/// is none, as Engine 20.10 writes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WaitResponse {
-    /// The exit code.
-    #[serde(rename = "StatusCode")]
-    pub status_code: i64,
-    /// The error, if any.
-    #[serde(rename = "Error", default)]
-    pub error: Option<WaitError>,
-}
-
-impl From<StateStatus> for WaitResponse {
-    fn from(s: StateStatus) -> WaitResponse {
-        WaitResponse {
-            status_code: s.exit_code,
-            error: s.error.map(|message| WaitError { message }),
-        }
-    }
-}
+/// The wait answer and its error part, as the core's wire declares them.
+pub use berth_core::wire::{WaitError, WaitResponse};
 
 /// A stream of engine events; it ends (or yields an error) when the connection breaks.
 pub type EventStream = BoxStream<'static, Result<Event, EngineError>>;
@@ -363,23 +336,6 @@ mod tests {
         );
         assert!("dir:".parse::<EngineSpec>().is_err());
         assert!("podman".parse::<EngineSpec>().is_err());
-    }
-
-    #[test]
-    fn wait_response_has_the_engine_shape() {
-        let ok = WaitResponse::from(StateStatus {
-            exit_code: 0,
-            error: None,
-        });
-        assert_eq!(
-            serde_json::to_string(&ok).unwrap_or_default(),
-            r#"{"StatusCode":0,"Error":null}"#
-        );
-        let cancelled = WaitResponse::from(StateStatus::cancelled("context canceled"));
-        assert_eq!(
-            serde_json::to_string(&cancelled).unwrap_or_default(),
-            r#"{"StatusCode":-1,"Error":{"Message":"context canceled"}}"#
-        );
     }
 
     #[test]

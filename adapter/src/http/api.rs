@@ -1,7 +1,6 @@
 //! The JSON API: the container list and inspect (served from the mirror), the actions and the
 //! wait (forwarded to the engine), and the engine's status.
 
-use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -13,11 +12,10 @@ use berth_core::api::{ContainerInspect, ContainerSummary};
 use berth_core::errdefs::ErrorKind;
 use berth_core::filters::{self, Filters, ListOptions};
 use berth_core::ops::Op;
-use berth_core::state::StateKind;
-use berth_core::time::Time;
 use berth_core::view::ViewError;
 use berth_core::wait::WaitCondition;
-use serde::{Deserialize, Serialize};
+use berth_core::wire::EngineStatus;
+use serde::Deserialize;
 
 use super::error::{ApiError, ApiPath, ApiQuery};
 use super::AppState;
@@ -206,75 +204,35 @@ pub async fn remove(
     forward(&state, Op::Remove { target, force }).await
 }
 
-/// The engine endpoint's document (also the `engine` SSE message).
-#[derive(Debug, Clone, Serialize)]
-pub struct EngineStatus {
-    /// `docker`, `sim` or `dir`.
-    pub engine: &'static str,
-    /// The engine's product name.
-    pub name: Option<String>,
-    /// The engine's version.
-    pub version: Option<String>,
-    /// The API version.
-    pub api_version: Option<String>,
-    /// The engine's OS.
-    pub os: Option<String>,
-    /// The engine's architecture.
-    pub arch: Option<String>,
-    /// Following the engine's events now.
-    pub connected: bool,
-    /// Since when the connection has been in its current state.
-    pub since: Option<Time>,
-    /// The time of the last event applied.
-    pub last_event_time: Option<Time>,
-    /// The last connection error.
-    pub last_error: Option<String>,
-    /// The mirror's revision.
-    pub revision: u64,
-    /// Containers per state, all seven keys.
-    pub counts: BTreeMap<StateKind, usize>,
-    /// How many containers in all.
-    pub containers: usize,
-    /// Whether actions are refused.
-    pub read_only: bool,
-    /// The engine's clock now (status texts are rendered at it).
-    pub now: Time,
-    /// Containers whose records berth could not read: ID → why (each kept at its last good
-    /// record).
-    pub unreadable: BTreeMap<String, String>,
-}
-
-impl EngineStatus {
-    /// The status now.
-    pub fn of(state: &AppState) -> EngineStatus {
-        let status = state.mirror.status();
-        let info = status.connection.info.clone().unwrap_or_default();
-        let known = status.connection.info.is_some();
-        let some = |s: String| known.then_some(s);
-        EngineStatus {
-            engine: state.engine.kind(),
-            name: some(info.name),
-            version: some(info.version),
-            api_version: some(info.api_version),
-            os: some(info.os),
-            arch: some(info.arch),
-            connected: status.connection.connected,
-            since: status.connection.since,
-            last_event_time: status.last_event_time,
-            last_error: status.connection.last_error,
-            revision: status.revision,
-            containers: status.counts.values().sum(),
-            counts: status.counts,
-            read_only: state.security.read_only() || state.engine.read_only(),
-            now: state.engine.now(),
-            unreadable: status.connection.unreadable,
-        }
+/// The engine status now (`GET /api/engine`, the stream's `engine` message).
+pub fn engine_status(state: &AppState) -> EngineStatus {
+    let status = state.mirror.status();
+    let info = status.connection.info.clone().unwrap_or_default();
+    let known = status.connection.info.is_some();
+    let some = |s: String| known.then_some(s);
+    EngineStatus {
+        engine: state.engine.kind().to_owned(),
+        name: some(info.name),
+        version: some(info.version),
+        api_version: some(info.api_version),
+        os: some(info.os),
+        arch: some(info.arch),
+        connected: status.connection.connected,
+        since: status.connection.since,
+        last_event_time: status.last_event_time,
+        last_error: status.connection.last_error,
+        revision: status.revision,
+        containers: status.counts.values().sum(),
+        counts: status.counts,
+        read_only: state.security.read_only() || state.engine.read_only(),
+        now: state.engine.now(),
+        unreadable: status.connection.unreadable,
     }
 }
 
 /// `GET /api/engine`.
 pub async fn engine(State(state): State<AppState>) -> Json<EngineStatus> {
-    Json(EngineStatus::of(&state))
+    Json(engine_status(&state))
 }
 
 fn page_not_found() -> ApiError {

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use berth_core::errdefs::{ErrorKind, HasKind};
-use serde::Serialize;
+use berth_core::wire::ErrorBody;
 
 use crate::engine::EngineError;
 
@@ -16,12 +16,6 @@ pub struct ApiError {
     pub status: StatusCode,
     /// The message, verbatim from the engine or the core where they gave one.
     pub message: String,
-}
-
-/// The body of every error: the Engine API's shape.
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    message: &'a str,
 }
 
 /// The HTTP status of an error of `kind`: the one place kinds become statuses.
@@ -87,7 +81,7 @@ impl IntoResponse for ApiError {
         let mut response = (
             self.status,
             Json(ErrorBody {
-                message: &self.message,
+                message: self.message,
             }),
         )
             .into_response();

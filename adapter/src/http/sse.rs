@@ -22,11 +22,12 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use berth_core::api::ContainerInspect;
+use berth_core::wire::Snapshot;
 use futures_util::stream::{self, Stream};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tokio::sync::watch;
 
-use super::api::EngineStatus;
+use super::api::engine_status;
 use super::error::ApiQuery;
 use super::AppState;
 use crate::mirror::{CatchUp, Tick};
@@ -38,12 +39,6 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 #[derive(Debug, Deserialize, Default)]
 pub struct EventsQuery {
     since: Option<String>,
-}
-
-#[derive(Serialize)]
-struct SnapshotMessage {
-    revision: u64,
-    containers: Vec<ContainerInspect>,
 }
 
 /// `GET /api/events`.
@@ -120,7 +115,7 @@ impl Feed {
         }
         if self.status_seen != Some(tick.status) {
             self.status_seen = Some(tick.status);
-            let status = EngineStatus::of(&self.state);
+            let status = engine_status(&self.state);
             let data = serde_json::to_string(&status).unwrap_or_default();
             self.queue
                 .push_back(Event::default().event("engine").data(data));
@@ -135,7 +130,7 @@ impl Feed {
                 .cmp(&a.created_at)
                 .then_with(|| b.id().cmp(a.id()))
         });
-        let message = SnapshotMessage {
+        let message = Snapshot {
             revision: reading.revision,
             containers: snapshots
                 .iter()
