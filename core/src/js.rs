@@ -46,6 +46,11 @@ fn kind_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Conflict => "conflict",
         ErrorKind::InvalidParameter => "invalid_parameter",
         ErrorKind::System => "system",
+        ErrorKind::Unauthorized => "unauthorized",
+        ErrorKind::Forbidden => "forbidden",
+        ErrorKind::NotAllowed => "not_allowed",
+        ErrorKind::Unreachable => "unreachable",
+        ErrorKind::Unavailable => "unavailable",
     }
 }
 

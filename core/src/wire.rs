@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::api::ContainerInspect;
+use crate::errdefs::ErrorKind;
 use crate::state::StateKind;
 use crate::time::Time;
 use crate::wait::StateStatus;
@@ -143,21 +144,33 @@ impl WaitResponse {
     }
 }
 
-/// The body of every error answer: the Engine API's `{"message": …}`.
+/// The body of every error answer: the Engine API's `{"message": …}`, with the error's kind
+/// (which decides the status, [`ErrorKind::http_status`], and whether to retry).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// What went wrong, verbatim from the engine or the core where they said it.
     pub message: String,
+    /// Which kind of error it is.
+    pub kind: ErrorKind,
 }
 
 impl ErrorBody {
     /// The message of an error answer's `body`, or the body itself (trimmed) when it is not
     /// in this shape (a proxy's page, say).
     pub fn message_of(body: &str) -> String {
-        match serde_json::from_str::<ErrorBody>(body) {
+        #[derive(Deserialize)]
+        struct Message {
+            message: String,
+        }
+        match serde_json::from_str::<Message>(body) {
             Ok(e) => e.message,
             Err(_) => body.trim().to_owned(),
         }
+    }
+
+    /// The kind an error answer's `body` names, if it is in this shape.
+    pub fn kind_of(body: &str) -> Option<ErrorKind> {
+        serde_json::from_str::<ErrorBody>(body).ok().map(|e| e.kind)
     }
 }
 
@@ -199,6 +212,21 @@ mod tests {
             r#"{"StatusCode":-1,"Error":{"Message":"context canceled"}}"#
         );
         assert_eq!(cancelled.describe(), "exit -1, error: context canceled");
+    }
+
+    #[test]
+    fn error_bodies_name_their_kind() {
+        let body = serde_json::to_string(&ErrorBody {
+            message: "No such container: x".to_owned(),
+            kind: ErrorKind::NotFound,
+        })
+        .unwrap_or_default();
+        assert_eq!(
+            body,
+            r#"{"message":"No such container: x","kind":"not_found"}"#
+        );
+        assert_eq!(ErrorBody::kind_of(&body), Some(ErrorKind::NotFound));
+        assert_eq!(ErrorBody::kind_of(r#"{"message":"old shape"}"#), None);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! to every port of it, so any other local server the user visits would receive berth's key.
 
 use berth_core::actions::Action;
+use berth_core::errdefs::ErrorKind;
 use berth_core::ops::Op;
 use berth_core::wait::WaitCondition;
 use berth_core::wire::{EngineStatus, ErrorBody, WaitResponse};
@@ -21,6 +22,9 @@ const TOKEN_KEY: &str = "berth-token";
 pub struct ApiError {
     /// HTTP status, 0 for a network error.
     pub status: u16,
+    /// Which kind of error: what berth's body names, else read from the status. It decides
+    /// whether to retry ([`ErrorKind::is_transient`]) and whether to offer the sign-in.
+    pub kind: ErrorKind,
     /// The message to show.
     pub message: String,
 }
@@ -92,6 +96,7 @@ pub async fn sign_in(token: &str) -> Result<(), ApiError> {
     if token.is_empty() {
         return Err(ApiError {
             status: 401,
+            kind: ErrorKind::Unauthorized,
             message: "paste the token first".to_owned(),
         });
     }
@@ -104,12 +109,14 @@ pub async fn sign_in(token: &str) -> Result<(), ApiError> {
         }
         401 => Err(ApiError {
             status: 401,
+            kind: ErrorKind::Unauthorized,
             message: "berth refused this token: it changes each time berth starts, unless \
                       started with --token"
                 .to_owned(),
         }),
         status => Err(ApiError {
             status,
+            kind: ErrorKind::of_status(status),
             message: format!("berth answered HTTP {status}"),
         }),
     }
@@ -125,6 +132,7 @@ fn authorized(builder: RequestBuilder) -> RequestBuilder {
 fn unreachable(e: impl std::fmt::Display) -> ApiError {
     ApiError {
         status: 0,
+        kind: ErrorKind::Unreachable,
         message: format!("berth is not reachable ({e})"),
     }
 }
@@ -150,7 +158,12 @@ async fn send(builder: RequestBuilder) -> Result<String, ApiError> {
             }
         }
     };
-    Err(ApiError { status, message })
+    let kind = ErrorBody::kind_of(&body).unwrap_or_else(|| ErrorKind::of_status(status));
+    Err(ApiError {
+        status,
+        kind,
+        message,
+    })
 }
 
 /// `GET /api/engine`.
@@ -158,6 +171,7 @@ pub async fn engine() -> Result<EngineStatus, ApiError> {
     let body = send(Request::get("/api/engine")).await?;
     serde_json::from_str(&body).map_err(|e| ApiError {
         status: 200,
+        kind: ErrorKind::System,
         message: format!("unreadable engine status: {e}"),
     })
 }
@@ -190,6 +204,7 @@ pub async fn wait(id: &str, condition: WaitCondition) -> Result<WaitResponse, Ap
     .await?;
     serde_json::from_str(&body).map_err(|e| ApiError {
         status: 200,
+        kind: ErrorKind::System,
         message: format!("unreadable wait answer: {e}"),
     })
 }

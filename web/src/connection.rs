@@ -6,6 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use berth_core::errdefs::ErrorKind;
 use gloo::timers::callback::Timeout;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -103,7 +104,7 @@ fn start(inner: Rc<RefCell<Inner>>, dispatch: Dispatch, resume: Rc<RefCell<Optio
             }
             Err(e) => {
                 // Retried while signed out too: a sign-in in another tab reaches this one.
-                dispatch.dispatch(if e.status == 401 {
+                dispatch.dispatch(if e.kind == ErrorKind::Unauthorized {
                     Msg::SignedOut
                 } else {
                     Msg::Failed(e.message)

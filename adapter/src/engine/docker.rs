@@ -183,7 +183,7 @@ impl Reader {
             });
         Err(EngineError::Api {
             status,
-            kind: kind_of_status(status),
+            kind: ErrorKind::of_status(status),
             message,
         })
     }
@@ -341,16 +341,6 @@ fn client_for(host: &str) -> Result<Docker, EngineError> {
     docker.map_err(|e| EngineError::Connection(e.to_string()))
 }
 
-/// The kind of an engine status code, as `errdefs` maps them back.
-fn kind_of_status(status: u16) -> ErrorKind {
-    match status {
-        404 => ErrorKind::NotFound,
-        409 => ErrorKind::Conflict,
-        400 => ErrorKind::InvalidParameter,
-        _ => ErrorKind::System,
-    }
-}
-
 /// bollard's error as berth's: the engine's answers keep their status and message verbatim;
 /// failures to reach it are [`EngineError::Connection`].
 fn engine_error(err: BollardError) -> EngineError {
@@ -360,7 +350,7 @@ fn engine_error(err: BollardError) -> EngineError {
             message,
         } => EngineError::Api {
             status: status_code,
-            kind: kind_of_status(status_code),
+            kind: ErrorKind::of_status(status_code),
             message: if message.trim().is_empty() {
                 format!("the engine answered HTTP {status_code} without a message")
             } else {

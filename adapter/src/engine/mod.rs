@@ -65,11 +65,12 @@ impl EngineError {
         )
     }
 
-    /// The HTTP status to answer with: the engine's own, or 502 when it is unreachable.
+    /// The HTTP status to answer with: the engine's own, or its kind's (502) when it is
+    /// unreachable.
     pub fn status(&self) -> u16 {
         match self {
             EngineError::Api { status, .. } => *status,
-            EngineError::Connection(_) => 502,
+            EngineError::Connection(_) => ErrorKind::Unreachable.http_status(),
         }
     }
 
@@ -89,7 +90,7 @@ impl HasKind for EngineError {
     fn kind(&self) -> ErrorKind {
         match self {
             EngineError::Api { kind, .. } => *kind,
-            EngineError::Connection(_) => ErrorKind::System,
+            EngineError::Connection(_) => ErrorKind::Unreachable,
         }
     }
 }

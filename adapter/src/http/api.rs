@@ -236,7 +236,7 @@ pub async fn engine(State(state): State<AppState>) -> Json<EngineStatus> {
 }
 
 fn page_not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "page not found")
+    ApiError::of_kind(ErrorKind::NotFound, "page not found")
 }
 
 /// Any other path under `/api`: the engine's 404.
@@ -246,7 +246,7 @@ pub async fn not_found() -> ApiError {
 
 /// A known path with another method.
 pub async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
+    ApiError::of_kind(ErrorKind::NotAllowed, "method not allowed")
 }
 
 #[cfg(test)]

@@ -9,32 +9,31 @@ use berth_core::wire::ErrorBody;
 
 use crate::engine::EngineError;
 
-/// An API error: a status and the message the body carries.
+/// An API error: its kind, the status it is answered with, and the message the body carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
-    /// The HTTP status.
+    /// The HTTP status: the kind's ([`status_of`]), or the engine's own where it gave one.
     pub status: StatusCode,
+    /// Which kind of error it is (named in the body).
+    pub kind: ErrorKind,
     /// The message, verbatim from the engine or the core where they gave one.
     pub message: String,
 }
 
-/// The HTTP status of an error of `kind`: the one place kinds become statuses.
+/// The HTTP status of an error of `kind`: the one place kinds become statuses (the core's
+/// [`ErrorKind::http_status`]).
 pub fn status_of(kind: ErrorKind) -> StatusCode {
     StatusCode::from_u16(kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 impl ApiError {
-    /// An error with an explicit status.
-    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+    /// An error of `kind`, answered with the kind's status.
+    pub fn of_kind(kind: ErrorKind, message: impl Into<String>) -> ApiError {
         ApiError {
-            status,
+            status: status_of(kind),
+            kind,
             message: message.into(),
         }
-    }
-
-    /// An error of `kind` (status from [`status_of`]).
-    pub fn of_kind(kind: ErrorKind, message: impl Into<String>) -> ApiError {
-        ApiError::new(status_of(kind), message)
     }
 
     /// Any core error, with its kind and message.
@@ -51,28 +50,45 @@ impl ApiError {
 
     /// 400 with `message`.
     pub fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, message)
+        ApiError::of_kind(ErrorKind::InvalidParameter, message)
     }
 
     /// 401: no token or the wrong one.
     pub fn unauthorized() -> ApiError {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
+        ApiError::of_kind(
+            ErrorKind::Unauthorized,
             "missing or invalid token: send Authorization: Bearer <token> (the token is in the URL berth printed at start)",
         )
     }
 
     /// 403 with `message`.
     pub fn forbidden(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, message)
+        ApiError::of_kind(ErrorKind::Forbidden, message)
+    }
+
+    /// A rejection of axum's extractors: its status, as a client's mistake when it is a 4xx.
+    fn rejected(status: StatusCode, message: String) -> ApiError {
+        let kind = if status.is_client_error() {
+            ErrorKind::InvalidParameter
+        } else {
+            ErrorKind::System
+        };
+        ApiError {
+            status,
+            kind,
+            message,
+        }
     }
 }
 
 impl From<EngineError> for ApiError {
     /// The engine's own status and message pass through; an unreachable engine is 502.
     fn from(err: EngineError) -> ApiError {
-        let status = StatusCode::from_u16(err.status()).unwrap_or_else(|_| status_of(err.kind()));
-        ApiError::new(status, err.to_string())
+        ApiError {
+            status: StatusCode::from_u16(err.status()).unwrap_or_else(|_| status_of(err.kind())),
+            kind: err.kind(),
+            message: err.to_string(),
+        }
     }
 }
 
@@ -82,6 +98,7 @@ impl IntoResponse for ApiError {
             self.status,
             Json(ErrorBody {
                 message: self.message,
+                kind: self.kind,
             }),
         )
             .into_response();
@@ -124,20 +141,21 @@ mod tests {
         assert_eq!(e.message, "You cannot remove a running container");
         let gone = ApiError::from(EngineError::Connection("socket closed".into()));
         assert_eq!(gone.status, StatusCode::BAD_GATEWAY);
+        assert_eq!(gone.kind, ErrorKind::Unreachable);
     }
 }
 
 impl From<axum::extract::rejection::PathRejection> for ApiError {
     /// A path the router matched but could not decode (e.g. not UTF-8).
     fn from(rejection: axum::extract::rejection::PathRejection) -> ApiError {
-        ApiError::new(rejection.status(), rejection.body_text())
+        ApiError::rejected(rejection.status(), rejection.body_text())
     }
 }
 
 impl From<axum::extract::rejection::QueryRejection> for ApiError {
     /// A query string that does not decode.
     fn from(rejection: axum::extract::rejection::QueryRejection) -> ApiError {
-        ApiError::new(rejection.status(), rejection.body_text())
+        ApiError::rejected(rejection.status(), rejection.body_text())
     }
 }
 

@@ -23,6 +23,8 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
+use berth_core::errdefs::ErrorKind;
+use berth_core::wire::ErrorBody;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -145,11 +147,18 @@ pub async fn serve(
 /// Answers a connection over the cap: 503 with the security headers and a JSON body, then
 /// closes it without reading the request.
 async fn refuse(mut stream: TcpStream, limits: Limits) {
-    let body = format!(
-        "{{\"message\":\"berth has {} connections open, its limit (--max-connections): try again in a moment\"}}",
-        limits.max_connections
+    let body = serde_json::to_string(&ErrorBody {
+        message: format!(
+            "berth has {} connections open, its limit (--max-connections): try again in a moment",
+            limits.max_connections
+        ),
+        kind: ErrorKind::Unavailable,
+    })
+    .unwrap_or_default();
+    let mut head = format!(
+        "HTTP/1.1 {} Service Unavailable\r\n",
+        ErrorKind::Unavailable.http_status()
     );
-    let mut head = String::from("HTTP/1.1 503 Service Unavailable\r\n");
     for (name, value) in security::ALWAYS {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
