@@ -61,11 +61,6 @@ impl ErrorKind {
         }
     }
 
-    /// Whether asking again later may succeed (the engine or berth was unavailable), as
-    /// opposed to an answer that stands.
-    pub fn is_transient(self) -> bool {
-        matches!(self, ErrorKind::Unreachable | ErrorKind::Unavailable)
-    }
 }
 
 /// Implemented by every error enum of the core.

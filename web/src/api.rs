@@ -23,7 +23,7 @@ pub struct ApiError {
     /// HTTP status, 0 for a network error.
     pub status: u16,
     /// Which kind of error: what berth's body names, else read from the status. It decides
-    /// whether to retry ([`ErrorKind::is_transient`]) and whether to offer the sign-in.
+    /// whether to offer the sign-in.
     pub kind: ErrorKind,
     /// The message to show.
     pub message: String,
