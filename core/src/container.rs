@@ -496,6 +496,15 @@ impl Container {
         self.name.strip_prefix('/').unwrap_or(&self.name)
     }
 
+    /// How to call it: its name without the slash, or its short (12-digit) ID when it has
+    /// no name.
+    pub fn display_name(&self) -> String {
+        match self.short_name() {
+            "" => self.id.chars().take(12).collect(),
+            name => name.to_owned(),
+        }
+    }
+
     /// `StopSignal`: the configured stop signal, or SIGTERM.
     pub fn stop_signal(&self) -> &str {
         if self.config.stop_signal.is_empty() {

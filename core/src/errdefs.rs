@@ -60,7 +60,6 @@ impl ErrorKind {
             _ => ErrorKind::System,
         }
     }
-
 }
 
 /// Implemented by every error enum of the core.

@@ -261,42 +261,52 @@ impl ContainerAction {
     }
 }
 
+/// The Linux signals by name (without `SIG`) and number.
+const SIGNALS: [(&str, i64); 31] = [
+    ("HUP", 1),
+    ("INT", 2),
+    ("QUIT", 3),
+    ("ILL", 4),
+    ("TRAP", 5),
+    ("ABRT", 6),
+    ("BUS", 7),
+    ("FPE", 8),
+    ("KILL", 9),
+    ("USR1", 10),
+    ("SEGV", 11),
+    ("USR2", 12),
+    ("PIPE", 13),
+    ("ALRM", 14),
+    ("TERM", 15),
+    ("STKFLT", 16),
+    ("CHLD", 17),
+    ("CONT", 18),
+    ("STOP", 19),
+    ("TSTP", 20),
+    ("TTIN", 21),
+    ("TTOU", 22),
+    ("URG", 23),
+    ("XCPU", 24),
+    ("XFSZ", 25),
+    ("VTALRM", 26),
+    ("PROF", 27),
+    ("WINCH", 28),
+    ("IO", 29),
+    ("PWR", 30),
+    ("SYS", 31),
+];
+
+/// The name of Linux signal `n` (`SIGKILL` for 9), if it is one.
+pub fn signal_name(n: i64) -> Option<String> {
+    SIGNALS
+        .iter()
+        .find(|(_, number)| *number == n)
+        .map(|(name, _)| format!("SIG{name}"))
+}
+
 /// The number of a Linux signal given as the engine and the CLI write it: `9`, `SIGKILL` or
 /// `KILL` (case-insensitive); `None` for anything else.
 pub fn signal_number(signal: &str) -> Option<i64> {
-    const SIGNALS: [(&str, i64); 31] = [
-        ("HUP", 1),
-        ("INT", 2),
-        ("QUIT", 3),
-        ("ILL", 4),
-        ("TRAP", 5),
-        ("ABRT", 6),
-        ("BUS", 7),
-        ("FPE", 8),
-        ("KILL", 9),
-        ("USR1", 10),
-        ("SEGV", 11),
-        ("USR2", 12),
-        ("PIPE", 13),
-        ("ALRM", 14),
-        ("TERM", 15),
-        ("STKFLT", 16),
-        ("CHLD", 17),
-        ("CONT", 18),
-        ("STOP", 19),
-        ("TSTP", 20),
-        ("TTIN", 21),
-        ("TTOU", 22),
-        ("URG", 23),
-        ("XCPU", 24),
-        ("XFSZ", 25),
-        ("VTALRM", 26),
-        ("PROF", 27),
-        ("WINCH", 28),
-        ("IO", 29),
-        ("PWR", 30),
-        ("SYS", 31),
-    ];
     let s = signal.trim();
     if let Ok(n) = s.parse::<i64>() {
         return (n > 0).then_some(n);

@@ -161,14 +161,7 @@ impl Model {
 
     /// How many containers are in each state; all seven keys are present.
     pub fn counts(&self) -> BTreeMap<StateKind, usize> {
-        let mut counts: BTreeMap<StateKind, usize> =
-            StateKind::ALL.iter().map(|k| (*k, 0)).collect();
-        for id in self.entries.keys() {
-            if let Some(c) = self.store.get(id) {
-                *counts.entry(c.state.kind()).or_insert(0) += 1;
-            }
-        }
-        counts
+        self.view().counts()
     }
 
     /// Makes `incoming` (the engine's record, e.g. from an inspect) the record of its container:

@@ -16,6 +16,7 @@ use crate::api::{summarize, ContainerSummary};
 use crate::container::Container;
 use crate::errdefs::{ErrorKind, HasKind};
 use crate::health::HealthStatus;
+use crate::state::StateKind;
 use crate::time::Time;
 
 /// Errors of the ViewDB, with the reference's messages.
@@ -393,6 +394,16 @@ impl View {
     /// Every snapshot by reference, ordered by ID, without collecting.
     pub fn iter(&self) -> impl Iterator<Item = &Arc<Snapshot>> + '_ {
         self.tables.containers.values()
+    }
+
+    /// Containers per state, every one of the seven states a key. Time: O(n).
+    pub fn counts(&self) -> BTreeMap<StateKind, usize> {
+        let mut counts: BTreeMap<StateKind, usize> =
+            StateKind::ALL.iter().map(|k| (*k, 0)).collect();
+        for s in self.iter() {
+            *counts.entry(s.container.state.kind()).or_insert(0) += 1;
+        }
+        counts
     }
 
     /// `Get`: the snapshot with exactly this ID. Time: O(log n).

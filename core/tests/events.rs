@@ -8,7 +8,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use std::collections::{BTreeMap, HashMap};
 
 use berth_core::container::HealthConfig;
-use berth_core::events::{signal_number, ContainerAction};
+use berth_core::events::{signal_name, signal_number, ContainerAction};
 use berth_core::model::MAX_EXECS_PER_CONTAINER;
 use berth_core::{
     Applied, ChangeKind, Container, ContainerInspect, ErrorKind, Event, EventError, HasKind,
@@ -199,6 +199,15 @@ fn signals_by_number_and_name() {
     assert_eq!(signal_number("0"), None);
     assert_eq!(signal_number("NOPE"), None);
     assert_eq!(signal_number(""), None);
+    // And back: the one table serves both ways.
+    assert_eq!(signal_name(9).as_deref(), Some("SIGKILL"));
+    assert_eq!(signal_name(10).as_deref(), Some("SIGUSR1"));
+    assert_eq!(signal_name(0), None);
+    assert_eq!(signal_name(64), None);
+    for n in 1..=31 {
+        let name = signal_name(n).unwrap_or_default();
+        assert_eq!(signal_number(&name), Some(n), "{name}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -928,6 +937,15 @@ fn counts_has_all_seven_states() {
     assert_eq!(counts[&StateKind::Dead], 1);
     assert_eq!(counts[&StateKind::Exited], 0);
     assert_eq!(counts.values().sum::<usize>(), m.len());
+    assert_eq!(
+        m.view().counts(),
+        counts,
+        "the view counts as the model does"
+    );
+    let named = m.container(A).map(|c| c.display_name());
+    assert_eq!(named.as_deref(), Some("a"));
+    let unnamed = berth_core::Container::new_base("0123456789abcdef0123");
+    assert_eq!(unnamed.display_name(), "0123456789ab");
 }
 
 // ---------------------------------------------------------------------------------------------

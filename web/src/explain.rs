@@ -3,25 +3,11 @@
 //! condition would return now, and what a change did. Pure.
 
 use berth_core::container::Container;
+use berth_core::events::signal_name;
 use berth_core::restart::{PolicyKind, RestartManager};
 use berth_core::state::StateKind;
 use berth_core::time::{human_duration, Duration, Time};
 use berth_core::wait::{StateStatus, WaitCondition};
-
-/// The signal names of the exit codes 128 + n worth naming.
-fn signal_name(n: i64) -> Option<&'static str> {
-    Some(match n {
-        1 => "SIGHUP",
-        2 => "SIGINT",
-        3 => "SIGQUIT",
-        6 => "SIGABRT",
-        9 => "SIGKILL",
-        11 => "SIGSEGV",
-        13 => "SIGPIPE",
-        15 => "SIGTERM",
-        _ => return None,
-    })
-}
 
 /// What an exit code means: "killed for memory (OOMKilled)", "terminated by SIGTERM", …
 pub fn exit_meaning(code: i64, oom_killed: bool) -> String {
@@ -172,16 +158,6 @@ pub fn wait_now(c: &Container, cond: WaitCondition) -> Option<StateStatus> {
     let mut state = c.state.clone();
     let mut waiter = state.wait(cond);
     waiter.try_result()
-}
-
-/// The readable name of `c`: its name without the slash, or its short ID.
-pub fn display_name(c: &Container) -> String {
-    let n = c.name.trim_start_matches('/');
-    if n.is_empty() {
-        c.id.chars().take(12).collect()
-    } else {
-        n.to_owned()
-    }
 }
 
 /// What a change from `before` to `after` did, in a few words.

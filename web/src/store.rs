@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use berth_core::api::ContainerInspect;
+use berth_core::container::Container;
 use berth_core::state::StateKind;
 use berth_core::time::Time;
 use berth_core::view::View;
@@ -266,12 +267,7 @@ impl Dash {
 
     /// Containers per state in the current view (all seven keys).
     pub fn counts(&self) -> BTreeMap<StateKind, usize> {
-        let mut counts: BTreeMap<StateKind, usize> =
-            StateKind::ALL.iter().map(|k| (*k, 0)).collect();
-        for s in self.view.iter() {
-            *counts.entry(s.container.state.kind()).or_insert(0) += 1;
-        }
-        counts
+        self.view.counts()
     }
 
     /// The timeline of container `id`, oldest first.
@@ -323,8 +319,7 @@ impl Dash {
         let name = after
             .as_ref()
             .or(before.as_ref())
-            .map(|c| c.name.trim_start_matches('/').to_owned())
-            .filter(|n| !n.is_empty())
+            .map(Container::display_name)
             .unwrap_or_else(|| id.chars().take(12).collect());
         self.push_timeline(
             id,

@@ -13,7 +13,6 @@ use yew::prelude::*;
 
 use crate::api;
 use crate::app::use_dash;
-use crate::explain::display_name;
 use crate::store::{Msg, Notice};
 
 /// The button's label.
@@ -41,7 +40,7 @@ pub fn triage(action: Action, targets: &[Arc<Container>]) -> (Vec<Arc<Container>
             Err(r) => refused.push(if targets.len() == 1 {
                 r.message
             } else {
-                format!("{}: {}", display_name(c), r.message)
+                format!("{}: {}", c.display_name(), r.message)
             }),
         }
     }
@@ -107,7 +106,7 @@ pub fn action_bar(p: &ActionBarProps) -> Html {
                 let mut errors = Vec::new();
                 for c in &ok {
                     if let Err(e) = api::act(&c.id, action).await {
-                        errors.push(format!("{}: {}", display_name(c), e.message));
+                        errors.push(format!("{}: {}", c.display_name(), e.message));
                     }
                 }
                 busy.set(false);
@@ -119,7 +118,7 @@ pub fn action_bar(p: &ActionBarProps) -> Html {
                             "{} {}",
                             label(action),
                             if done == 1 {
-                                display_name(&ok[0])
+                                ok[0].display_name()
                             } else {
                                 format!("{done} containers")
                             }
@@ -184,7 +183,10 @@ pub fn action_bar(p: &ActionBarProps) -> Html {
     });
     let buttons: Html = buttons.collect();
     let what = if targets.len() == 1 {
-        targets.first().map(|c| display_name(c)).unwrap_or_default()
+        targets
+            .first()
+            .map(|c| c.display_name())
+            .unwrap_or_default()
     } else {
         format!("{} containers", targets.len())
     };
@@ -204,7 +206,7 @@ pub fn action_bar(p: &ActionBarProps) -> Html {
                     <h2>{ format!("{} {what}?", label(action)) }</h2>
                     <p>{ consequence(action) }</p>
                     <p class="muted"><code>{ format!("docker {} {}", action.cli_words(),
-                        ok.iter().map(|c| display_name(c)).collect::<Vec<_>>().join(" ")) }</code></p>
+                        ok.iter().map(|c| c.display_name()).collect::<Vec<_>>().join(" ")) }</code></p>
                     if !refused.is_empty() {
                         <p class="muted">{ format!("Skipped (the engine would refuse): {}", refused.join("; ")) }</p>
                     }
