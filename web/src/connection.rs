@@ -17,8 +17,12 @@ use crate::api;
 use crate::sse::parse_message;
 use crate::store::{Dash, Msg};
 
-/// How long to wait before trying again after berth could not be reached.
+/// How long to wait before trying again after berth could not be reached, or while signed out
+/// (a sign-in in another tab then reaches this one).
 const RETRY_MS: u32 = 3_000;
+/// How long to wait after an answer that stands (not found, a server error): asking at once
+/// would get the same answer.
+const RETRY_STANDING_MS: u32 = 30_000;
 /// How often the engine status is fetched again while the stream is open (the engine's clock,
 /// for status texts, and its link state).
 const REFRESH_MS: u32 = 15_000;
@@ -81,9 +85,22 @@ impl Link {
     }
 }
 
-fn schedule_retry(inner: Rc<RefCell<Inner>>, dispatch: Dispatch, resume: Rc<RefCell<Option<u64>>>) {
+/// How long to wait before asking again after an error of `kind`.
+fn retry_after(kind: ErrorKind) -> u32 {
+    match kind {
+        ErrorKind::Unreachable | ErrorKind::Unavailable | ErrorKind::Unauthorized => RETRY_MS,
+        _ => RETRY_STANDING_MS,
+    }
+}
+
+fn schedule_retry(
+    inner: Rc<RefCell<Inner>>,
+    dispatch: Dispatch,
+    resume: Rc<RefCell<Option<u64>>>,
+    after_ms: u32,
+) {
     let again = inner.clone();
-    let timer = Timeout::new(RETRY_MS, move || start(again, dispatch, resume));
+    let timer = Timeout::new(after_ms, move || start(again, dispatch, resume));
     inner.borrow_mut().retry = Some(timer);
 }
 
@@ -104,12 +121,13 @@ fn start(inner: Rc<RefCell<Inner>>, dispatch: Dispatch, resume: Rc<RefCell<Optio
             }
             Err(e) => {
                 // Retried while signed out too: a sign-in in another tab reaches this one.
+                let after_ms = retry_after(e.kind);
                 dispatch.dispatch(if e.kind == ErrorKind::Unauthorized {
                     Msg::SignedOut
                 } else {
                     Msg::Failed(e.message)
                 });
-                schedule_retry(inner, dispatch, resume);
+                schedule_retry(inner, dispatch, resume, after_ms);
             }
         }
     });
@@ -171,7 +189,7 @@ fn open_stream(inner: Rc<RefCell<Inner>>, dispatch: Dispatch, resume: Rc<RefCell
                 if closed {
                     // The browser gave up (berth answered with an error): check berth again,
                     // then reopen from where the store is.
-                    schedule_retry(inner, d.clone(), resume.clone());
+                    schedule_retry(inner, d.clone(), resume.clone(), RETRY_MS);
                 }
             }),
         ));
