@@ -8,7 +8,7 @@
 //! 0) is behind the new floor and gets a full snapshot instead of a wrong diff. A bounded ring of
 //! recent changes lets SSE clients resume from a revision; a `watch` channel wakes them.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
@@ -78,6 +78,16 @@ impl ChangeRecord {
         };
         let json = Arc::from(serde_json::to_string(&message).unwrap_or_default());
         ChangeRecord { revision, id, json }
+    }
+
+    /// What a client sees of `container` (its inspect document), as a digest.
+    fn digest(container: Option<&Container>) -> u64 {
+        use std::hash::{Hash as _, Hasher as _};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        serde_json::to_string(&container.map(ContainerInspect::of))
+            .unwrap_or_default()
+            .hash(&mut hasher);
+        hasher.finish()
     }
 
     /// `{"revision":…,"id":…,"container":<inspect document>|null[,"after_outage_ms":…]}`.
@@ -154,6 +164,8 @@ struct Inner {
     status_counter: u64,
     /// The time of the last event that changed a container.
     last_change_event: Time,
+    /// The digest of each container's last recorded document ([`ChangeRecord::digest`]).
+    recorded: HashMap<String, u64>,
 }
 
 struct Shared {
@@ -205,6 +217,7 @@ impl Mirror {
                     status: ConnectionStatus::default(),
                     status_counter: 0,
                     last_change_event: Time::default(),
+                    recorded: HashMap::new(),
                 }),
                 tick,
                 confirm: confirm_tx,
@@ -329,7 +342,21 @@ impl Mirror {
 
     /// Records the change to `id` at model revision `revision` (after the model made it),
     /// found by a resync `after_outage` when given.
+    ///
+    /// A change that leaves the container's document as it was last recorded (the mirror's
+    /// prediction from an event, undone by the engine's record) is not recorded again: a
+    /// client sees each engine change once.
     fn record(&self, inner: &mut Inner, revision: u64, id: &str, after_outage: Option<Duration>) {
+        let container = inner.model.container(id);
+        let digest = ChangeRecord::digest(container);
+        if inner.recorded.get(id) == Some(&digest) {
+            return;
+        }
+        if container.is_some() {
+            inner.recorded.insert(id.to_owned(), digest);
+        } else {
+            inner.recorded.remove(id);
+        }
         let record = ChangeRecord::new(
             self.shared.base + revision,
             id.to_owned(),
@@ -415,38 +442,77 @@ impl Mirror {
         self.publish(&inner);
     }
 
-    /// Applies one event; returns the container to confirm with an inspect, if any.
-    fn apply(&self, event: &Event) -> Option<String> {
+    /// Applies one event. A change the event alone settles is recorded and published at once;
+    /// an event that needs an inspect returns its container (and whether the event changed
+    /// it), to be recorded once, with the engine's values, after the inspect
+    /// ([`Mirror::record_latest`]): one engine change is one change in the feed, not the
+    /// mirror's prediction and then the engine's record.
+    fn apply(&self, event: &Event) -> Option<Pending> {
         let mut inner = self.write();
         let applied = inner.model.apply(event);
-        if applied.change != ChangeKind::Ignored {
+        let changed = applied.change != ChangeKind::Ignored;
+        if changed {
             inner.last_change_event = inner.last_change_event.max(event.at());
+        }
+        if applied.needs_inspect {
+            return Some(Pending {
+                id: applied.id,
+                changed,
+            });
+        }
+        if changed {
             self.record(&mut inner, applied.revision, &applied.id, None);
             self.publish(&inner);
         }
-        applied.needs_inspect.then_some(applied.id)
+        None
     }
 
-    /// Applies the engine's record of a container.
-    fn upsert(&self, container: Container, now: Time) {
+    /// Records container `id` as it is now, unless its latest revision is recorded already.
+    fn record_latest(&self, id: &str) {
+        let mut inner = self.write();
+        let Some(revision) = inner.model.revision_of(id) else {
+            return;
+        };
+        let public = self.shared.base + revision;
+        if inner.ring.back().is_some_and(|r| r.revision >= public) {
+            return;
+        }
+        self.record(&mut inner, revision, id, None);
+        self.publish(&inner);
+    }
+
+    /// Applies the engine's record of a container. Returns whether it changed anything.
+    fn upsert(&self, container: Container, now: Time) -> bool {
         let mut inner = self.write();
         let id = container.id.clone();
         let before = inner.model.revision();
         let revision = inner.model.upsert(container, now);
-        if inner.model.revision() != before {
+        let changed = inner.model.revision() != before;
+        if changed {
             self.record(&mut inner, revision, &id, None);
             self.publish(&inner);
         }
+        changed
     }
 
-    /// Applies a container's removal.
-    fn remove(&self, id: &str, now: Time) {
+    /// Applies a container's removal. Returns whether the mirror had it.
+    fn remove(&self, id: &str, now: Time) -> bool {
         let mut inner = self.write();
-        if let Some(revision) = inner.model.remove(id, now) {
-            self.record(&mut inner, revision, id, None);
-            self.publish(&inner);
-        }
+        let Some(revision) = inner.model.remove(id, now) else {
+            return false;
+        };
+        self.record(&mut inner, revision, id, None);
+        self.publish(&inner);
+        true
     }
+}
+
+/// An event's change waiting for the inspect that confirms it.
+struct Pending {
+    /// The container.
+    id: String,
+    /// Whether the event changed it.
+    changed: bool,
 }
 
 /// The task that follows the engine.
@@ -559,14 +625,24 @@ impl Follower {
                         }
                         // The list is newer than what the engine replays from before it: such an
                         // event must not move the container back; an inspect says where it is.
-                        let id = if event.at() <= listed_at {
-                            Some(event.id().to_owned()).filter(|id| !id.is_empty())
+                        let pending = if event.at() <= listed_at {
+                            Some(Pending {
+                                id: event.id().to_owned(),
+                                changed: false,
+                            })
+                            .filter(|p| !p.id.is_empty())
                         } else {
                             self.mirror.apply(&event)
                         };
-                        if let Some(id) = id {
-                            if let Err(e) = self.confirm(&id).await {
-                                return (e, ran_for());
+                        if let Some(pending) = pending {
+                            match self.confirm(&pending.id).await {
+                                // The event changed the container and the engine's record
+                                // agreed with it: record the change now, once.
+                                Ok(false) if pending.changed => {
+                                    self.mirror.record_latest(&pending.id);
+                                }
+                                Ok(_) => {}
+                                Err(e) => return (e, ran_for()),
                             }
                         }
                     }
@@ -592,25 +668,26 @@ impl Follower {
     }
 
     /// Inspects `id` and applies what the engine says: its record, or its removal on 404. A
-    /// record berth cannot read marks the container and keeps its last good one.
-    async fn confirm(&self, id: &str) -> Result<(), EngineError> {
+    /// record berth cannot read marks the container and keeps its last good one. Returns
+    /// whether a change was recorded.
+    async fn confirm(&self, id: &str) -> Result<bool, EngineError> {
         let engine = self.mirror.engine();
         match engine.inspect(id).await {
             Ok(container) => {
-                self.mirror.upsert(container, engine.now());
+                let changed = self.mirror.upsert(container, engine.now());
                 self.mirror.mark(id, None);
-                Ok(())
+                Ok(changed)
             }
             Err(e) if e.is_not_found() => {
-                self.mirror.remove(id, engine.now());
+                let removed = self.mirror.remove(id, engine.now());
                 self.mirror.mark(id, None);
-                Ok(())
+                Ok(removed)
             }
             Err(e @ EngineError::Connection(_)) => Err(e),
             Err(e) => {
                 tracing::warn!(%id, error = %e, "cannot read the container's record");
                 self.mirror.mark(id, Some(e.to_string()));
-                Ok(())
+                Ok(false)
             }
         }
     }

@@ -378,3 +378,43 @@ async fn one_unreadable_record_marks_that_container_alone() {
     .await;
     assert_mirror_equals_engine(&mirror, engine.as_ref()).await;
 }
+
+/// Issue 25's "every change is published twice": an event the mirror confirms with an inspect
+/// is one change in the feed, with the engine's values, not the mirror's prediction and then
+/// the engine's record.
+#[tokio::test(start_paused = true)]
+async fn one_engine_change_is_one_change_in_the_feed() {
+    let engine = Arc::new(SimEngine::demo(1.0));
+    let mirror = Mirror::start(engine.clone());
+    assert!(mirror.synced(Duration::from_secs(5)).await);
+    let web = engine.inspect("web").await.unwrap().id;
+    for (action, state) in [
+        (Action::Stop, "exited"),
+        (Action::Start, "running"),
+        (Action::Pause, "paused"),
+        (Action::Unpause, "running"),
+        (Action::Restart, "running"),
+    ] {
+        let before = mirror.revision();
+        engine.apply(&Op::of_action(action, "web")).await.unwrap();
+        assert_mirror_equals_engine(&mirror, engine.as_ref()).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let CatchUp::Changes(changes) = mirror.catch_up(before) else {
+            panic!("a snapshot for one action");
+        };
+        let states: Vec<String> = changes
+            .iter()
+            .filter(|c| c.id == web)
+            .map(|c| {
+                let message: serde_json::Value = serde_json::from_str(&c.json()).unwrap();
+                message["container"]["State"]["Status"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect();
+        // A restart too is one change: by the inspect that confirms its `die`, the engine
+        // shows the container running again, and the mirror records what the engine shows.
+        assert_eq!(states, [state], "{action:?}");
+    }
+}

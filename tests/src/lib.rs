@@ -895,6 +895,8 @@ pub struct SseState {
     pub revision: u64,
     /// Every `engine` message, with its arrival.
     pub engine: Vec<(Instant, Value)>,
+    /// Every `change` message's container ID and document (`null`: removed), in order.
+    pub changes: Vec<(String, Value)>,
 }
 
 impl SseClient {
@@ -959,8 +961,10 @@ impl SseState {
                 if data["container"].is_null() {
                     self.containers.remove(&id);
                 } else {
-                    self.containers.insert(id, data["container"].clone());
+                    self.containers
+                        .insert(id.clone(), data["container"].clone());
                 }
+                self.changes.push((id, data["container"].clone()));
                 self.revision = data["revision"].as_u64().unwrap_or_default();
             }
             "engine" => self.engine.push((Instant::now(), data)),

@@ -487,6 +487,32 @@ async fn berth_mirrors_a_real_engine() {
             "client {n}"
         );
     }
+    // One engine change is one change in the feed (issue 25): a `docker start` is not the
+    // mirror's prediction and then the engine's record.
+    let web_id = engine.get("/containers/web/json").await["Id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let seen = clients[0].state().changes.len();
+    engine.op("web", "start").await;
+    assert_mirrors("a start, events only", &engine, &berth).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while client_agrees(&engine, &clients[0]).await.is_err() && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let web_changes: Vec<String> = clients[0].state().changes[seen..]
+        .iter()
+        .filter(|(id, _)| *id == web_id)
+        .map(|(_, doc)| {
+            doc["State"]["Status"]
+                .as_str()
+                .unwrap_or("removed")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(web_changes, ["running"], "one start, one change");
 
     // ---- a crash leaves running records on disk; dir: reads them as they are
     engine.op("survivor", "start").await;
