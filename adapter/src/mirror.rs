@@ -8,12 +8,12 @@
 //! 0) is behind the new floor and gets a full snapshot instead of a wrong diff. A bounded ring of
 //! recent changes lets SSE clients resume from a revision; a `watch` channel wakes them.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use berth_core::api::ContainerInspect;
-use berth_core::events::Event;
+use berth_core::events::{ContainerAction, Event};
 use berth_core::model::{ChangeKind, Model};
 use berth_core::state::StateKind;
 use berth_core::time::Time;
@@ -47,6 +47,11 @@ pub const SETTLE: Duration = Duration::from_secs(1);
 /// How often an engine that does not answer at all is checked (`/_ping`); berth reconnects as
 /// soon as it answers.
 pub const PROBE_EVERY: Duration = Duration::from_secs(1);
+/// How often the health logs of the containers whose probes ran are read again: a probe that
+/// does not change the health status says so in no event, only in the inspect document's
+/// `State.Health.Log`; each container is inspected at most once a period, however many probes
+/// it ran.
+pub const HEALTH_REFRESH: Duration = Duration::from_secs(1);
 /// How far before the list the event stream is asked to start (`since`), so that an event the
 /// engine logged around the list is not lost to clock differences. An event from before the
 /// list is not applied (the list is newer): its container is inspected instead.
@@ -467,6 +472,14 @@ impl Mirror {
         None
     }
 
+    /// Whether container `id` has a health check (so its probes' results are worth reading).
+    fn has_health_check(&self, id: &str) -> bool {
+        self.read()
+            .model
+            .container(id)
+            .is_some_and(|c| c.state.health.is_some())
+    }
+
     /// Records container `id` as it is now, unless its latest revision is recorded already.
     fn record_latest(&self, id: &str) {
         let mut inner = self.write();
@@ -616,12 +629,21 @@ impl Follower {
         if settled {
             self.mirror.connected(engine.as_ref());
         }
+        // Containers whose health probes ran since the last refresh.
+        let mut probed: BTreeSet<String> = BTreeSet::new();
+        let mut refresh = tokio::time::interval(HEALTH_REFRESH);
+        refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 next = events.next() => match next {
                     Some(Ok(event)) => {
                         if !std::mem::replace(&mut settled, true) {
                             self.mirror.connected(engine.as_ref());
+                        }
+                        if event.container_action() == Some(ContainerAction::ExecDie)
+                            && self.mirror.has_health_check(event.id())
+                        {
+                            probed.insert(event.id().to_owned());
                         }
                         // The list is newer than what the engine replays from before it: such an
                         // event must not move the container back; an inspect says where it is.
@@ -655,6 +677,13 @@ impl Follower {
                 () = &mut settle, if !settled => {
                     settled = true;
                     self.mirror.connected(engine.as_ref());
+                }
+                _ = refresh.tick(), if !probed.is_empty() => {
+                    for id in std::mem::take(&mut probed) {
+                        if let Err(e) = self.confirm(&id).await {
+                            return (e, ran_for());
+                        }
+                    }
                 }
                 Some(request) = self.confirms.recv() => {
                     let result = self.confirm(&request.id).await;

@@ -418,3 +418,39 @@ async fn one_engine_change_is_one_change_in_the_feed() {
         assert_eq!(states, [state], "{action:?}");
     }
 }
+
+/// Issue 25's "the health log freezes": a probe that does not change the health status is in no
+/// event, only in the inspect document's `State.Health.Log`; the mirror reads it again (at most
+/// once a second per container), so its log is the engine's.
+#[tokio::test(start_paused = true)]
+async fn the_health_log_follows_every_probe() {
+    let engine = Arc::new(SimEngine::demo(1.0));
+    let mirror = Mirror::start(engine.clone());
+    assert!(mirror.synced(Duration::from_secs(5)).await);
+    let log_of = |c: &Container| {
+        c.state
+            .health
+            .as_ref()
+            .map(|h| {
+                h.log
+                    .iter()
+                    .map(|p| (p.start, p.exit_code))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let api = engine.inspect("api").await.unwrap().id;
+    for _ in 0..3 {
+        // Past a probe of api's (every 30 s), and the refresh after it.
+        tokio::time::sleep(Duration::from_secs(31)).await;
+        let theirs = log_of(&engine.inspect("api").await.unwrap());
+        let ours = mirror
+            .view()
+            .iter()
+            .find(|s| s.id() == api)
+            .map(|s| log_of(&s.container))
+            .unwrap_or_default();
+        assert!(!theirs.is_empty());
+        assert_eq!(ours, theirs, "api's health log");
+    }
+}
