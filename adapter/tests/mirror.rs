@@ -68,6 +68,26 @@ async fn assert_mirror_equals_engine(mirror: &Mirror, engine: &dyn Engine) {
     assert_eq!(actual, expected);
 }
 
+/// The change messages of container `id` after public revision `since`, in order.
+fn changes_of(mirror: &Mirror, since: u64, id: &str) -> Vec<serde_json::Value> {
+    let CatchUp::Changes(changes) = mirror.catch_up(since) else {
+        panic!("a resume from revision {since} needs a snapshot");
+    };
+    changes
+        .iter()
+        .filter(|c| c.id == id)
+        .map(|c| serde_json::from_str(&c.json()).unwrap())
+        .collect()
+}
+
+/// The state a change message shows (`State.Status`), empty for a removal.
+fn state_in(message: &serde_json::Value) -> String {
+    message["container"]["State"]["Status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 async fn until(mirror: &Mirror, what: &str, mut ok: impl FnMut(&Mirror) -> bool) {
     let mut ticks = mirror.subscribe();
     let wait = async {
@@ -251,20 +271,9 @@ async fn events_from_before_the_fresh_list_do_not_move_it_backwards() {
     engine.down.send_replace(false);
     until(&mirror, "reconnected", |m| m.connection().connected).await;
     assert_mirror_equals_engine(&mirror, engine.as_ref()).await;
-    let CatchUp::Changes(changes) = mirror.catch_up(before) else {
-        panic!("a resume from before the outage must not need a snapshot");
-    };
-    let states: Vec<(String, bool)> = changes
+    let states: Vec<(String, bool)> = changes_of(&mirror, before, &web)
         .iter()
-        .filter(|c| c.id == web)
-        .map(|c| {
-            let message: serde_json::Value = serde_json::from_str(&c.json()).unwrap();
-            let state = message["container"]["State"]["Status"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            (state, message["after_outage_ms"].as_u64().is_some())
-        })
+        .map(|m| (state_in(m), m["after_outage_ms"].as_u64().is_some()))
         .collect();
     // One change, found by the resync, marked so.
     assert_eq!(
@@ -280,13 +289,9 @@ async fn events_from_before_the_fresh_list_do_not_move_it_backwards() {
         .unwrap();
     let at = mirror.revision();
     until(&mirror, "web paused", |m| m.revision() > at).await;
-    let CatchUp::Changes(live) = mirror.catch_up(at) else {
-        panic!("a snapshot for one change");
-    };
-    assert!(live.iter().all(|c| {
-        let message: serde_json::Value = serde_json::from_str(&c.json()).unwrap();
-        message["after_outage_ms"].is_null()
-    }));
+    let live = changes_of(&mirror, at, &web);
+    assert!(!live.is_empty());
+    assert!(live.iter().all(|m| m["after_outage_ms"].is_null()));
 }
 
 /// Issue 20, defect 7: "last event" is the last event that changed a container, the one every
@@ -399,19 +404,9 @@ async fn one_engine_change_is_one_change_in_the_feed() {
         engine.apply(&Op::of_action(action, "web")).await.unwrap();
         assert_mirror_equals_engine(&mirror, engine.as_ref()).await;
         tokio::time::sleep(Duration::from_millis(10)).await;
-        let CatchUp::Changes(changes) = mirror.catch_up(before) else {
-            panic!("a snapshot for one action");
-        };
-        let states: Vec<String> = changes
+        let states: Vec<String> = changes_of(&mirror, before, &web)
             .iter()
-            .filter(|c| c.id == web)
-            .map(|c| {
-                let message: serde_json::Value = serde_json::from_str(&c.json()).unwrap();
-                message["container"]["State"]["Status"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
+            .map(state_in)
             .collect();
         // A restart too is one change: by the inspect that confirms its `die`, the engine
         // shows the container running again, and the mirror records what the engine shows.

@@ -158,14 +158,19 @@ impl ErrorBody {
     /// The message of an error answer's `body`, or the body itself (trimmed) when it is not
     /// in this shape (a proxy's page, say).
     pub fn message_of(body: &str) -> String {
+        ErrorBody::message_in(body).unwrap_or_else(|| body.trim().to_owned())
+    }
+
+    /// The message of an error answer's `body` if it is in the Engine API's `{"message": …}`
+    /// shape (the engine's own errors, which name no kind).
+    pub fn message_in(body: &str) -> Option<String> {
         #[derive(Deserialize)]
         struct Message {
             message: String,
         }
-        match serde_json::from_str::<Message>(body) {
-            Ok(e) => e.message,
-            Err(_) => body.trim().to_owned(),
-        }
+        serde_json::from_str::<Message>(body)
+            .ok()
+            .map(|e| e.message)
     }
 
     /// The kind an error answer's `body` names, if it is in this shape.

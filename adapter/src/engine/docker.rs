@@ -20,6 +20,7 @@ use berth_core::errdefs::ErrorKind;
 use berth_core::events::Event;
 use berth_core::ops::{url_part, Op};
 use berth_core::time::Time;
+use berth_core::wire::ErrorBody;
 use berth_core::Container;
 use bollard::errors::Error as BollardError;
 use bollard::models::{ContainerCreateBody, ContainerUpdateBody};
@@ -105,24 +106,58 @@ enum Reader {
     },
 }
 
-impl Reader {
-    fn for_host(host: &str) -> Option<Reader> {
-        let mut builder = Client::builder(TokioExecutor::new());
-        builder.pool_max_idle_per_host(0);
+/// Where the daemon listens, read once from `--docker-host`: both the bollard transport and
+/// the [`Reader`] connect through it.
+#[derive(Debug, Clone)]
+enum Endpoint {
+    /// `unix:///path/to/docker.sock`.
+    Unix(PathBuf),
+    /// `tcp://host:port` (or `http://`), as `http://host:port`.
+    Tcp(String),
+}
+
+impl Endpoint {
+    fn parse(host: &str) -> Result<Endpoint, EngineError> {
         if let Some(path) = host.strip_prefix("unix://").filter(|p| !p.is_empty()) {
-            return Some(Reader::Unix {
-                client: builder.build(hyperlocal::UnixConnector),
-                socket: PathBuf::from(path),
-            });
+            return Ok(Endpoint::Unix(PathBuf::from(path)));
         }
-        let addr = host
+        match host
             .strip_prefix("tcp://")
             .or_else(|| host.strip_prefix("http://"))
-            .filter(|a| !a.is_empty())?;
-        Some(Reader::Tcp {
-            client: builder.build_http(),
-            base: format!("http://{}", addr.trim_end_matches('/')),
-        })
+            .filter(|a| !a.is_empty())
+        {
+            Some(addr) => Ok(Endpoint::Tcp(format!(
+                "http://{}",
+                addr.trim_end_matches('/')
+            ))),
+            None => Err(EngineError::Connection(format!(
+                "unsupported Docker host {host:?}: expected unix:///path/to/docker.sock or tcp://host:port"
+            ))),
+        }
+    }
+
+    /// An HTTP client builder as bollard's own transports set it: a fresh connection per
+    /// request, so nothing stale survives a daemon restart.
+    fn client_builder() -> hyper_util::client::legacy::Builder {
+        let mut builder = Client::builder(TokioExecutor::new());
+        builder.pool_max_idle_per_host(0);
+        builder
+    }
+}
+
+impl Reader {
+    fn new(endpoint: &Endpoint) -> Reader {
+        let builder = Endpoint::client_builder();
+        match endpoint {
+            Endpoint::Unix(socket) => Reader::Unix {
+                client: builder.build(hyperlocal::UnixConnector),
+                socket: socket.clone(),
+            },
+            Endpoint::Tcp(base) => Reader::Tcp {
+                client: builder.build_http(),
+                base: base.clone(),
+            },
+        }
     }
 
     /// `GET path_and_query`: the body of a 200 answer, at most `max` bytes; the engine's own
@@ -172,15 +207,18 @@ impl Reader {
         }
         // The engine's errors are {"message": …}; anything else (an HTML page from a proxy) is
         // named by its status and first line.
-        let message = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v.get("message")?.as_str().map(str::to_owned))
-            .unwrap_or_else(|| {
-                let text = String::from_utf8_lossy(&body);
-                let first = text.lines().next().unwrap_or_default();
-                let first: String = first.chars().take(200).collect();
-                format!("the engine answered HTTP {status}: {first}")
-            });
+        let text = String::from_utf8_lossy(&body);
+        let message = ErrorBody::message_in(&text).unwrap_or_else(|| {
+            let first: String = text
+                .trim()
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(200)
+                .collect();
+            format!("the engine answered HTTP {status}: {first}")
+        });
         Err(EngineError::Api {
             status,
             kind: ErrorKind::of_status(status),
@@ -217,13 +255,11 @@ impl DockerEngine {
     /// A client for `host` (`unix:///path` or `tcp://host:port`). Nothing is sent yet: the API
     /// version is negotiated on the first request, so a daemon that is down now can come later.
     pub fn new(host: &str) -> Result<DockerEngine, EngineError> {
-        let unnegotiated = client_for(host)?;
+        let endpoint = Endpoint::parse(host)?;
         Ok(DockerEngine {
             host: host.to_owned(),
-            reader: Reader::for_host(host).ok_or_else(|| {
-                EngineError::Connection(format!("unsupported Docker host {host:?}"))
-            })?,
-            unnegotiated,
+            reader: Reader::new(&endpoint),
+            unnegotiated: client_for(&endpoint)?,
             negotiated: OnceCell::new(),
         })
     }
@@ -275,68 +311,51 @@ impl DockerEngine {
     }
 }
 
+/// A response, with its status noted in [`LAST_STATUS`] for the task that asked.
+async fn noting_status(
+    response: impl std::future::Future<
+        Output = Result<hyper::Response<hyper::body::Incoming>, hyper_util::client::legacy::Error>,
+    >,
+) -> Result<hyper::Response<hyper::body::Incoming>, BollardError> {
+    let response = response.await.map_err(BollardError::from)?;
+    let _ = LAST_STATUS.try_with(|s| s.set(response.status().as_u16()));
+    Ok(response)
+}
+
 /// A bollard client whose transport records each response's status (see [`LAST_STATUS`]).
-fn client_for(host: &str) -> Result<Docker, EngineError> {
-    let invalid = || {
-        EngineError::Connection(format!(
-            "unsupported Docker host {host:?}: expected unix:///path/to/docker.sock or tcp://host:port"
-        ))
-    };
-    let mut builder = Client::builder(TokioExecutor::new());
-    // As bollard's own transports: a fresh connection per request, so nothing stale survives a
-    // daemon restart.
-    builder.pool_max_idle_per_host(0);
-    let docker = if let Some(path) = host.strip_prefix("unix://") {
-        if path.is_empty() {
-            return Err(invalid());
+fn client_for(endpoint: &Endpoint) -> Result<Docker, EngineError> {
+    let builder = Endpoint::client_builder();
+    let docker = match endpoint {
+        Endpoint::Unix(socket) => {
+            let socket = socket.clone();
+            let client = builder.build(hyperlocal::UnixConnector);
+            let transport = move |req: BollardRequest| {
+                let (mut parts, body) = req.into_parts();
+                let path_and_query = parts
+                    .uri
+                    .path_and_query()
+                    .map_or("/", |pq| pq.as_str())
+                    .to_owned();
+                parts.uri = hyperlocal::Uri::new(&socket, &path_and_query).into();
+                noting_status(client.request(BollardRequest::from_parts(parts, body)))
+            };
+            Docker::connect_with_custom_transport(
+                transport,
+                Some("http://docker"),
+                REQUEST_TIMEOUT_SECS,
+                API_DEFAULT_VERSION,
+            )
         }
-        let socket = PathBuf::from(path);
-        let client = builder.build(hyperlocal::UnixConnector);
-        let transport = move |req: BollardRequest| {
-            let (mut parts, body) = req.into_parts();
-            let path_and_query = parts
-                .uri
-                .path_and_query()
-                .map_or("/", |pq| pq.as_str())
-                .to_owned();
-            parts.uri = hyperlocal::Uri::new(&socket, &path_and_query).into();
-            let response = client.request(BollardRequest::from_parts(parts, body));
-            async move {
-                let response = response.await.map_err(BollardError::from)?;
-                let _ = LAST_STATUS.try_with(|s| s.set(response.status().as_u16()));
-                Ok(response)
-            }
-        };
-        Docker::connect_with_custom_transport(
-            transport,
-            Some("http://docker"),
-            REQUEST_TIMEOUT_SECS,
-            API_DEFAULT_VERSION,
-        )
-    } else if let Some(addr) = host
-        .strip_prefix("tcp://")
-        .or_else(|| host.strip_prefix("http://"))
-    {
-        if addr.is_empty() {
-            return Err(invalid());
+        Endpoint::Tcp(base) => {
+            let client = builder.build_http();
+            let transport = move |req: BollardRequest| noting_status(client.request(req));
+            Docker::connect_with_custom_transport(
+                transport,
+                Some(base.clone()),
+                REQUEST_TIMEOUT_SECS,
+                API_DEFAULT_VERSION,
+            )
         }
-        let client = builder.build_http();
-        let transport = move |req: BollardRequest| {
-            let response = client.request(req);
-            async move {
-                let response = response.await.map_err(BollardError::from)?;
-                let _ = LAST_STATUS.try_with(|s| s.set(response.status().as_u16()));
-                Ok(response)
-            }
-        };
-        Docker::connect_with_custom_transport(
-            transport,
-            Some(format!("http://{}", addr.trim_end_matches('/'))),
-            REQUEST_TIMEOUT_SECS,
-            API_DEFAULT_VERSION,
-        )
-    } else {
-        return Err(invalid());
     };
     docker.map_err(|e| EngineError::Connection(e.to_string()))
 }

@@ -159,17 +159,25 @@ async fn refuse(mut stream: TcpStream, limits: Limits) {
         "HTTP/1.1 {} Service Unavailable\r\n",
         ErrorKind::Unavailable.http_status()
     );
-    for (name, value) in security::ALWAYS {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
+    head.push_str(&security_lines());
     head.push_str(&format!(
-        "cache-control: no-store\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
+        "content-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
         body.len()
     ));
     let answer = [head.as_bytes(), body.as_bytes()].concat();
     if stream.write_all(&answer).await.is_ok() {
         let _ = stream.shutdown().await;
     }
+}
+
+/// The header lines every answer written below the router carries: the security headers and
+/// `Cache-Control: no-store` (none of them is a page to keep).
+fn security_lines() -> String {
+    security::ALWAYS
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .chain(std::iter::once("cache-control: no-store\r\n".to_owned()))
+        .collect()
 }
 
 /// A connection's socket, as hyper sees it: cut off when a write stalls too long, and with the
@@ -325,10 +333,7 @@ fn with_security_headers(buf: &[u8]) -> Option<Vec<u8>> {
     }
     let mut out = Vec::with_capacity(head.len() + 512);
     out.extend_from_slice(status_line);
-    for (name, value) in security::ALWAYS {
-        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
-    }
-    out.extend_from_slice(b"cache-control: no-store\r\n");
+    out.extend_from_slice(security_lines().as_bytes());
     out.extend_from_slice(&head[status_line_end..]);
     Some(out)
 }
