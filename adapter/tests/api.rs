@@ -52,7 +52,13 @@ const INDEX: &str = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>b
 <script type=\"module\">import init from '/berth-web-0123456789abcdef.js';await init();</script>\
 </head><body></body></html>";
 
+const LAB_INDEX: &str = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>berth · lab</title>\
+<script type=\"module\">import init from '/lab/berth-lab-0123456789abcdef.js';await init();</script>\
+</head><body></body></html>";
+
 fn write_dist(dir: &Path) {
+    std::fs::create_dir(dir.join("lab")).unwrap();
+    std::fs::write(dir.join("lab").join("index.html"), LAB_INDEX).unwrap();
     let files: [(&str, &[u8]); 4] = [
         ("index.html", INDEX.as_bytes()),
         ("berth-web-0123456789abcdef_bg.wasm", b"\0asm\x01\0\0\0"),
@@ -1166,15 +1172,31 @@ async fn the_web_app_is_served_with_its_types_and_caching() {
 async fn unknown_paths_load_the_app_and_api_paths_do_not() {
     let s = server().await;
     for uri in [
-        "/lab",
         "/containers/web",
         "/containers/abc/logs",
         "/index.html",
+        "/lab/unknown",
+        "/lab/index.htm",
     ] {
         let reply = s.send(page(uri)).await;
         assert_eq!(reply.status, StatusCode::OK, "{uri}");
         assert_eq!(reply.text(), INDEX, "{uri}");
         assert_eq!(reply.header("cache-control"), "no-cache", "{uri}");
+    }
+    // The lab is a page of its own, with a CSP for its own inline script.
+    let lab_hash = berth::http::static_files::inline_script_hashes(LAB_INDEX)
+        .pop()
+        .unwrap_or_default();
+    for uri in ["/lab", "/lab/", "/lab/index.html"] {
+        let reply = s.send(page(uri)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}");
+        assert_eq!(reply.text(), LAB_INDEX, "{uri}");
+        assert_eq!(reply.header("cache-control"), "no-cache", "{uri}");
+        assert!(
+            reply.header("content-security-policy").contains(&lab_hash),
+            "{uri}: {}",
+            reply.header("content-security-policy")
+        );
     }
     // Nothing outside the web directory is reachable.
     std::fs::write(s.dist.path().join("secret.txt"), "the secret").unwrap();

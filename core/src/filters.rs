@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
-use regex::Regex;
+use regex_lite::Regex;
 use serde_json::Value;
 
 use crate::errdefs::{ErrorKind, HasKind};
@@ -822,9 +822,11 @@ impl CompiledFilter {
 /// `Args.Match` for one key: an exact `true` value, or any value as a Go regexp found in the
 /// source. A value that is not a valid regexp only matches exactly, as in the engine.
 ///
-/// Go's RE2 syntax and the `regex` crate's agree but for `\Q…\E` (translated here) and the
-/// ASCII-only `\d`, `\w`, `\s`, `\b` of Go, which are Unicode-aware here; names, IDs, states and
-/// isolation modes are ASCII, where the two coincide.
+/// Matched with `regex-lite` (small enough for the browser's wasm, and the same engine in the
+/// adapter and the dashboard). Its syntax is Go's RE2 but for `\Q…\E` (translated here) and
+/// Unicode classes (`\pL`, `\p{Greek}`): a value with one does not compile and matches only
+/// exactly; and `(?i)` folds ASCII letters only. Like Go's, its `\d`, `\w`, `\s` and `\b` are
+/// ASCII-only.
 #[derive(Debug, Clone)]
 struct Pattern {
     exact: HashSet<String>,
@@ -856,7 +858,7 @@ impl Pattern {
     }
 }
 
-/// Go's `\Q…\E` (literal text) as the `regex` crate spells it.
+/// Go's `\Q…\E` (literal text) as `regex-lite` spells it.
 fn go_regex(pattern: &str) -> Cow<'_, str> {
     if !pattern.contains("\\Q") {
         return Cow::Borrowed(pattern);
@@ -873,7 +875,7 @@ fn go_regex(pattern: &str) -> Cow<'_, str> {
                     Some(end) => (&quoted[..end], &quoted[end + 2..]),
                     None => (quoted, ""),
                 };
-                out.push_str(&regex::escape(literal));
+                out.push_str(&regex_lite::escape(literal));
                 rest = tail;
             }
             Some(c) => {
@@ -1295,6 +1297,18 @@ mod tests {
     #[test]
     fn go_quoted_literals_translate() {
         assert_eq!(go_regex("^a.b$"), "^a.b$");
+        let pattern = |v: &str| Pattern::new(&BTreeMap::from([(v.to_owned(), true)]));
+        assert!(pattern(r"^web-\d+$").matches_name("/web-12"));
+        assert!(
+            !pattern(r"^web-\d+$").matches_name("/web-١٢"),
+            "\\d is ASCII, as in Go"
+        );
+        assert!(pattern(r"(?i)^WEB").matches_name("/web-1"));
+        assert!(pattern(r"\Qa.b\E").is_match("xa.by"));
+        assert!(!pattern(r"\Qa.b\E").is_match("xaxby"));
+        // A Unicode class does not compile: the value matches only exactly.
+        assert!(!pattern(r"^\pL+$").is_match("web"));
+        assert!(pattern(r"^\pL+$").is_match(r"^\pL+$"));
         assert_eq!(go_regex(r"\Qa.b\E$"), r"a\.b$");
         assert_eq!(go_regex(r"x\Q.*"), r"x\.\*");
         assert_eq!(go_regex(r"\\Q\Q+\E"), r"\\Q\+");

@@ -57,21 +57,27 @@ pub(crate) fn chromium_missing() -> Vec<String> {
 /// The web build, when it is missing.
 pub(crate) fn web_dist_missing() -> Option<String> {
     let dist = web_dist_dir();
-    (!dist.join("index.html").is_file()).then(|| {
+    (!is_built(&dist)).then(|| {
         format!(
-            "built web app in {} (cargo xtask build-web, or BERTH_WEB_DIST)",
+            "built web app in {} (the dashboard's index.html and the lab's lab/index.html: \
+             cargo xtask build-web, or BERTH_WEB_DIST)",
             dist.display()
         )
     })
 }
 
+/// Whether `dist` holds both pages: the dashboard and the lab.
+fn is_built(dist: &std::path::Path) -> bool {
+    dist.join("index.html").is_file() && dist.join("lab").join("index.html").is_file()
+}
+
 /// The built web app, or a panic that says how to build it.
 pub fn web_dist() -> PathBuf {
     let dist = web_dist_dir();
-    if !dist.join("index.html").is_file() {
+    if !is_built(&dist) {
         panic!(
-            "the web app is not built: no index.html in {}. Build it with `cargo xtask build-web` \
-             (or `trunk build` at the workspace root), or point BERTH_WEB_DIST at a build.",
+            "the web app is not built: no index.html or lab/index.html in {}. Build it with \
+             `cargo xtask build-web`, or point BERTH_WEB_DIST at a build.",
             dist.display()
         );
     }

@@ -58,6 +58,8 @@ pub enum Need {
     Engine,
     /// Headless Chromium, its driver, and the built web app.
     Browser,
+    /// The built web app (no browser).
+    WebApp,
 }
 
 impl Need {
@@ -82,6 +84,7 @@ impl Need {
                 lacks.extend(browser::web_dist_missing());
                 lacks
             }
+            Need::WebApp => browser::web_dist_missing().into_iter().collect(),
         }
     }
 }

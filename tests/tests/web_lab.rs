@@ -286,8 +286,9 @@ async fn a_lesson_runs_to_the_end_on_berth_without_calling_the_api() {
     b.close().await;
 }
 
-/// A static file server of a copy of the built app, with the SPA fallback (any unknown path
-/// serves index.html), logging every request path to a shared list.
+/// A plain static file server (Python's `http.server`: a directory serves its index.html, after
+/// a redirect to the path with a slash; no fallback) of a copy of the built app, logging every
+/// request path to a shared list.
 struct StaticServer {
     child: Child,
     port: u16,
@@ -296,31 +297,35 @@ struct StaticServer {
 }
 
 const SERVER: &str = r#"
-import http.server, os, sys
+import http.server, sys
 class H(http.server.SimpleHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
     def send_head(self):
         sys.stderr.write("REQ " + self.path + "\n"); sys.stderr.flush()
-        path = self.translate_path(self.path)
-        if not os.path.isfile(path):
-            self.path = "/index.html"
         return super().send_head()
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 "#;
+
+/// Copies the files of `from` into `to`, subdirectories included.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
+        let entry = entry.unwrap_or_else(|e| panic!("{e}"));
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).unwrap_or_else(|e| panic!("mkdir: {e}"));
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("copy: {e}"));
+        }
+    }
+}
 
 impl StaticServer {
     fn start() -> StaticServer {
         let dist = web_dist();
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
-        for entry in std::fs::read_dir(&dist).unwrap_or_else(|e| panic!("{}: {e}", dist.display()))
-        {
-            let entry = entry.unwrap_or_else(|e| panic!("{e}"));
-            if entry.path().is_file() {
-                std::fs::copy(entry.path(), dir.path().join(entry.file_name()))
-                    .unwrap_or_else(|e| panic!("copy: {e}"));
-            }
-        }
+        copy_tree(&dist, dir.path());
         let port = free_port();
         let mut child = Command::new("python3")
             .args(["-c", SERVER, &port.to_string()])

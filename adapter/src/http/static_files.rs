@@ -1,6 +1,7 @@
 //! Serving the web app's built files (the `dist/` Trunk writes): correct content types, long
 //! caching for hashed assets, `no-cache` for `index.html` with a CSP that admits exactly its
-//! inline scripts, and the single-page-app fallback to `index.html` for unknown paths.
+//! inline scripts, the pages of their own in subdirectories (the lab: `dist/lab/index.html` at
+//! `/lab` and `/lab/`), and the single-page-app fallback to `index.html` for unknown paths.
 
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
@@ -52,6 +53,11 @@ impl WebDist {
         if path == "/" || path == "/index.html" {
             return Ok(index_response(&index));
         }
+        if let Some(page) = self.page_index(&path) {
+            if let Ok(html) = tokio::fs::read_to_string(page).await {
+                return Ok(index_response(&html));
+            }
+        }
         let response = match ServeDir::new(&self.dir)
             .append_index_html_on_directories(false)
             .oneshot(req)
@@ -76,6 +82,27 @@ impl WebDist {
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
         }
         Ok(response)
+    }
+
+    /// The `index.html` of a page of its own: `/lab`, `/lab/` or `/lab/index.html` when
+    /// `dist/lab/index.html` exists (always served with its CSP, never as a plain file). Only
+    /// plain directory names count (no `.`, `..` or empty segments).
+    fn page_index(&self, path: &str) -> Option<PathBuf> {
+        let rel = path.strip_prefix('/')?;
+        let rel = rel.strip_suffix("index.html").unwrap_or(rel);
+        let rel = rel.strip_suffix('/').unwrap_or(rel);
+        let plain = |seg: &str| {
+            !seg.is_empty()
+                && !seg.starts_with('.')
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        };
+        if rel.is_empty() || !rel.split('/').all(plain) {
+            return None;
+        }
+        let index = self.dir.join(rel).join("index.html");
+        index.is_file().then_some(index)
     }
 
     /// The plain-text page served while the app is not built.

@@ -3,10 +3,14 @@
 
 use berth_core::time::{human_duration, Time};
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::{use_dash, Route};
+use crate::app::use_dash;
+use crate::components::theme::ThemeToggle;
+use crate::route::{use_route, Link, Route};
 use crate::store::Connection;
+
+/// Where the lab is: a page of its own (its own wasm), so a plain link, not a route.
+pub const LAB_PATH: &str = "/lab";
 
 /// A time as the local wall clock, `14:03:05`.
 pub fn clock(t: Time) -> String {
@@ -17,65 +21,19 @@ pub fn clock(t: Time) -> String {
         .unwrap_or_default()
 }
 
-const THEME_KEY: &str = "berth-theme";
-
-fn stored_theme() -> String {
-    web_sys::window()
-        .and_then(|w| w.local_storage().ok().flatten())
-        .and_then(|s| s.get_item(THEME_KEY).ok().flatten())
-        .unwrap_or_else(|| "auto".to_owned())
-}
-
-fn apply_theme(theme: &str) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    if let Some(root) = window.document().and_then(|d| d.document_element()) {
-        if theme == "auto" {
-            let _ = root.remove_attribute("data-theme");
-        } else {
-            let _ = root.set_attribute("data-theme", theme);
-        }
-    }
-    if let Ok(Some(s)) = window.local_storage() {
-        let _ = s.set_item(THEME_KEY, theme);
-    }
-}
-
-/// Props of [`Header`].
-#[derive(Properties, PartialEq)]
-pub struct HeaderProps {
-    /// Whether a dashboard page (not the lab) is shown.
-    pub on_dashboard: bool,
-}
-
-/// The header.
+/// The header of the dashboard's pages.
 #[function_component(Header)]
-pub fn header(p: &HeaderProps) -> Html {
+pub fn header() -> Html {
     let dash = use_dash();
-    let route = use_route::<Route>();
-    let theme = use_state(stored_theme);
-    let toggle = {
-        let theme = theme.clone();
-        Callback::from(move |_| {
-            let next = match theme.as_str() {
-                "auto" => "dark",
-                "dark" => "light",
-                _ => "auto",
-            };
-            apply_theme(next);
-            theme.set(next.to_owned());
-        })
-    };
+    let route = use_route();
     let nav = |to: Route, text: &str| {
         let current = match (&route, &to) {
-            (Some(Route::Container { .. }), Route::Containers) => true,
-            (Some(r), t) => r == t,
-            _ => false,
+            (Route::Container { .. }, Route::Containers) => true,
+            (r, t) => r == t,
         };
         html! {
             <span class={classes!("nav-item", current.then_some("current"))}>
-                <Link<Route> to={to}>{ text }</Link<Route>>
+                <Link to={to}>{ text }</Link>
             </span>
         }
     };
@@ -152,39 +110,31 @@ pub fn header(p: &HeaderProps) -> Html {
             ),
         }
     };
-    let show_status = p.on_dashboard || !matches!(dash.connection, Connection::Idle);
     let total = dash.view.len();
     let running = dash
         .view
         .iter()
         .filter(|s| s.container.state.running)
         .count();
-    let theme_label = match theme.as_str() {
-        "dark" => "Theme: dark",
-        "light" => "Theme: light",
-        _ => "Theme: system",
-    };
     html! {
         <header class="topbar">
             <span class="brand"><span class="brand-mark" aria-hidden="true">{ "⚓" }</span>{ " berth" }</span>
             <nav class="nav" aria-label="Main">
                 { nav(Route::Containers, "Containers") }
                 { nav(Route::History, "History") }
-                { nav(Route::Lab, "Lab") }
+                <span class="nav-item"><a href={LAB_PATH}>{ "Lab" }</a></span>
             </nav>
-            if show_status {
-                <div class="status" role="status" aria-live="polite">
-                    <span class="engine" title="The engine berth follows">{ engine_text }</span>
-                    <span class={classes!("pill", pill_class)} id="connection" title={detail.clone()}>
-                        <span class="dot" aria-hidden="true"></span>{ pill_text }
-                    </span>
-                    <span class="freshness muted">{ detail }</span>
-                    if dash.loaded {
-                        <span class="counts-mini muted">{ format!("{running} running · {total} total") }</span>
-                    }
-                </div>
-            }
-            <button type="button" class="theme-toggle" onclick={toggle} title="Switch light/dark theme">{ theme_label }</button>
+            <div class="status" role="status" aria-live="polite">
+                <span class="engine" title="The engine berth follows">{ engine_text }</span>
+                <span class={classes!("pill", pill_class)} id="connection" title={detail.clone()}>
+                    <span class="dot" aria-hidden="true"></span>{ pill_text }
+                </span>
+                <span class="freshness muted">{ detail }</span>
+                if dash.loaded {
+                    <span class="counts-mini muted">{ format!("{running} running · {total} total") }</span>
+                }
+            </div>
+            <ThemeToggle />
         </header>
     }
 }

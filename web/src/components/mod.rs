@@ -6,3 +6,4 @@ pub mod diagram;
 pub mod header;
 pub mod sign_in;
 pub mod table;
+pub mod theme;

@@ -10,10 +10,9 @@ use std::sync::Arc;
 use berth_core::time::{human_duration, Time};
 use berth_core::view::Snapshot;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::Route;
 use crate::components::badge::{HealthBadge, StateBadge};
+use crate::route::{Link, Route};
 use crate::rows::{names_text, ports_text, Column, Sort};
 
 /// The height of one row in pixels (the stylesheet fixes it: `.ps tbody tr.row`).
@@ -246,7 +245,7 @@ fn row(p: &TableProps, s: &Arc<Snapshot>, selectable: bool) -> Html {
         <tr key={id.clone()} class={classes!("row", format!("row-{}", kind.as_str()), changed.then_some("changed"))}
             data-id={id.clone()} data-name={names.clone()}>
             { checkbox }
-            <td class="c-id"><Link<Route> to={to.clone()}><code>{ short }</code></Link<Route>></td>
+            <td class="c-id"><Link to={to.clone()}><code>{ short }</code></Link></td>
             <td class="c-image" title={s.summary.image.clone()}>{ s.summary.image.clone() }</td>
             <td class="c-command" title={s.summary.command.clone()}><code>{ command_cell(&s.summary.command) }</code></td>
             <td class="c-created">{ created }</td>
@@ -256,7 +255,7 @@ fn row(p: &TableProps, s: &Arc<Snapshot>, selectable: bool) -> Html {
                 <HealthBadge status={s.health} />
             </td>
             <td class="c-ports" title={ports_text(&s.summary.ports)}>{ ports_text(&s.summary.ports) }</td>
-            <td class="c-names"><Link<Route> to={to}>{ names }</Link<Route>>{ unreadable }</td>
+            <td class="c-names"><Link to={to}>{ names }</Link>{ unreadable }</td>
         </tr>
     }
 }

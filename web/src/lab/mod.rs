@@ -1,4 +1,4 @@
-//! The lifecycle lab (`/lab`): learn the container state machine by driving the core's simulated
+//! The lifecycle lab (`/lab`, a page and a wasm of its own: [`LabApp`]): learn the container state machine by driving the core's simulated
 //! engine ([`berth_core::sim::Sim`]) in the browser. Works from static files alone: nothing here
 //! calls berth's API.
 //!
@@ -20,6 +20,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::components::theme::ThemeToggle;
 use model::{Lab, Session, Step};
 
 /// Virtual milliseconds per real tick at 1× (the clock ticks every [`TICK_MS`] real ms).
@@ -267,6 +268,28 @@ fn in_text_field(e: &web_sys::KeyboardEvent) -> bool {
     e.target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+}
+
+/// The lab as a page: the header (the dashboard's pages are plain links from here) and the lab.
+#[function_component(LabApp)]
+pub fn lab_app() -> Html {
+    html! {
+        <>
+            <a class="skip-link" href="#main">{ "Skip to content" }</a>
+            <header class="topbar">
+                <span class="brand"><span class="brand-mark" aria-hidden="true">{ "⚓" }</span>{ " berth" }</span>
+                <nav class="nav" aria-label="Main">
+                    <span class="nav-item"><a href="/">{ "Containers" }</a></span>
+                    <span class="nav-item"><a href="/history">{ "History" }</a></span>
+                    <span class="nav-item current"><a href="/lab" aria-current="page">{ "Lab" }</a></span>
+                </nav>
+                <ThemeToggle />
+            </header>
+            <main class="page" id="main">
+                <LabPage />
+            </main>
+        </>
+    }
 }
 
 /// The lab page.

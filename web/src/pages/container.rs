@@ -8,16 +8,16 @@ use berth_core::container::Container;
 use berth_core::time::{human_duration, Time};
 use berth_core::wait::WaitCondition;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use crate::api;
-use crate::app::{use_dash, Route};
+use crate::app::use_dash;
 use crate::components::actions::ActionBar;
 use crate::components::badge::{HealthBadge, StateBadge};
 use crate::components::diagram::Lifecycle;
 use crate::components::header::clock;
 use crate::explain::{exit_meaning, wait_now, why};
 use crate::pages::containers::{NoData, NoticeBanner, StaleBanner};
+use crate::route::{Link, Route};
 
 /// Props of [`ContainerPage`].
 #[derive(Properties, PartialEq)]
@@ -56,7 +56,7 @@ pub fn container_page(p: &ContainerPageProps) -> Html {
                 <section class="empty">
                     <h1>{ "No such container" }</h1>
                     <p>{ e.to_string() }{ ". It may have been removed." }</p>
-                    <p><Link<Route> to={Route::Containers}>{ "Back to the containers" }</Link<Route>></p>
+                    <p><Link to={Route::Containers}>{ "Back to the containers" }</Link></p>
                 </section>
             }
         }
@@ -147,7 +147,7 @@ pub fn container_page(p: &ContainerPageProps) -> Html {
                     <span>{ format!("berth cannot read this container's latest record from the engine ({why}). It shows the last good one; the next readable record replaces it.") }</span>
                 </div>
             }
-            <nav class="crumbs" aria-label="Breadcrumb"><Link<Route> to={Route::Containers}>{ "Containers" }</Link<Route>>{ " / " }{ name.clone() }</nav>
+            <nav class="crumbs" aria-label="Breadcrumb"><Link to={Route::Containers}>{ "Containers" }</Link>{ " / " }{ name.clone() }</nav>
             <section class="container-head">
                 <h1>{ name.clone() }{ " " }<StateBadge kind={s.kind()} /></h1>
                 <p class="status-line"><span id="detail-status">{ s.status_string(now) }</span></p>

@@ -7,13 +7,12 @@ use std::rc::Rc;
 
 use berth_core::state::StateKind;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::{use_dash, Route};
+use crate::app::use_dash;
 use crate::bench;
 use crate::components::actions::ActionBar;
 use crate::components::badge::StateBadge;
-use crate::components::header::clock;
+use crate::components::header::{clock, LAB_PATH};
 use crate::components::sign_in::SignIn;
 use crate::components::table::{ContainerTable, Rows};
 use crate::rows::{rows, Column, Query, Sort};
@@ -88,7 +87,7 @@ pub fn no_data() -> Html {
                 <p>{ reason.clone() }</p>
                 <p>{ "Start berth with " }<code>{ "cargo xtask run" }</code>{ " (or " }
                     <code>{ "berth --engine sim" }</code>{ ") and open the address it prints, which carries the access token. This page retries every few seconds." }</p>
-                <p>{ "The " }<Link<Route> to={Route::Lab}>{ "lifecycle lab" }</Link<Route>>{ " works without berth." }</p>
+                <p>{ "The " }<a href={LAB_PATH}>{ "lifecycle lab" }</a>{ " works without berth." }</p>
             </section>
         },
         Connection::SignedOut => html! { <SignIn /> },
