@@ -1,6 +1,6 @@
 //! The dashboard's shell: the store provided by context, the router (`/` containers,
 //! `/containers/:id`, `/history`), the header and the live link. The lab (`/lab`) is a page and
-//! a wasm of its own ([`crate::lab::run`]); the dashboard only links to it.
+//! a wasm of its own ([`crate::run_lab`]); the dashboard only links to it.
 
 use yew::prelude::*;
 

@@ -8,7 +8,11 @@ use std::rc::Rc;
 use gloo::events::EventListener;
 use yew::prelude::*;
 
-/// The dashboard's pages. The lab (`/lab`) is a page of its own, outside this router.
+/// Where the lab is: a page of its own (its own wasm, `dist/lab/`), so a plain link from the
+/// dashboard, not a [`Route`].
+pub const LAB_PATH: &str = "/lab";
+
+/// The dashboard's pages. The lab ([`LAB_PATH`]) is a page of its own, outside this router.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     /// `/`: the containers list.

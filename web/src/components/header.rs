@@ -6,11 +6,8 @@ use yew::prelude::*;
 
 use crate::app::use_dash;
 use crate::components::theme::ThemeToggle;
-use crate::route::{use_route, Link, Route};
+use crate::route::{use_route, Link, Route, LAB_PATH};
 use crate::store::Connection;
-
-/// Where the lab is: a page of its own (its own wasm), so a plain link, not a route.
-pub const LAB_PATH: &str = "/lab";
 
 /// A time as the local wall clock, `14:03:05`.
 pub fn clock(t: Time) -> String {

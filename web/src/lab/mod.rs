@@ -1,6 +1,6 @@
-//! The lifecycle lab (`/lab`, a page and a wasm of its own: [`LabApp`]): learn the container state machine by driving the core's simulated
-//! engine ([`berth_core::sim::Sim`]) in the browser. Works from static files alone: nothing here
-//! calls berth's API.
+//! The lifecycle lab (`/lab`, a page and a wasm of its own: [`LabApp`]): learn the container
+//! state machine by driving the core's simulated engine ([`berth_core::sim::Sim`]) in the
+//! browser. Works from static files alone: nothing here calls berth's API.
 //!
 //! - [`model`]: the session (seed + steps) replayed on the Sim, one frame per step; plain Rust.
 //! - [`lessons`]: guided scripts with commentary and what each step shows.
@@ -21,6 +21,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::components::theme::ThemeToggle;
+use crate::route::{Route, LAB_PATH};
 use model::{Lab, Session, Step};
 
 /// Virtual milliseconds per real tick at 1× (the clock ticks every [`TICK_MS`] real ms).
@@ -251,7 +252,7 @@ fn write_address(session: &Session) {
     let path = window
         .location()
         .pathname()
-        .unwrap_or_else(|_| "/lab".to_owned());
+        .unwrap_or_else(|_| LAB_PATH.to_owned());
     let url = if session.steps.is_empty() && session.lesson.is_none() {
         path
     } else {
@@ -279,9 +280,9 @@ pub fn lab_app() -> Html {
             <header class="topbar">
                 <span class="brand"><span class="brand-mark" aria-hidden="true">{ "⚓" }</span>{ " berth" }</span>
                 <nav class="nav" aria-label="Main">
-                    <span class="nav-item"><a href="/">{ "Containers" }</a></span>
-                    <span class="nav-item"><a href="/history">{ "History" }</a></span>
-                    <span class="nav-item current"><a href="/lab" aria-current="page">{ "Lab" }</a></span>
+                    <span class="nav-item"><a href={Route::Containers.to_path()}>{ "Containers" }</a></span>
+                    <span class="nav-item"><a href={Route::History.to_path()}>{ "History" }</a></span>
+                    <span class="nav-item current"><a href={LAB_PATH} aria-current="page">{ "Lab" }</a></span>
                 </nav>
                 <ThemeToggle />
             </header>

@@ -11,6 +11,8 @@ use berth_core::wait::WaitCondition;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+use crate::route::LAB_PATH;
+
 use super::controls::PanelProps;
 use super::diagram::Diagram;
 use super::lessons::{self, Lesson};
@@ -31,7 +33,7 @@ pub fn lab_header(p: &PanelProps) -> Html {
     let json = session.to_json();
     let link = web_sys::window()
         .and_then(|w| w.location().origin().ok())
-        .map(|origin| format!("{origin}/lab#{}", session.to_fragment()))
+        .map(|origin| format!("{origin}{LAB_PATH}#{}", session.to_fragment()))
         .unwrap_or_default();
     let download = format!(
         "data:application/json;charset=utf-8,{}",

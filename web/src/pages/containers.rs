@@ -12,9 +12,10 @@ use crate::app::use_dash;
 use crate::bench;
 use crate::components::actions::ActionBar;
 use crate::components::badge::StateBadge;
-use crate::components::header::{clock, LAB_PATH};
+use crate::components::header::clock;
 use crate::components::sign_in::SignIn;
 use crate::components::table::{ContainerTable, Rows};
+use crate::route::LAB_PATH;
 use crate::rows::{rows, Column, Query, Sort};
 use crate::store::{Connection, Msg};
 
