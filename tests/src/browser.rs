@@ -293,6 +293,34 @@ impl Browser {
         }
     }
 
+    /// Opens `url`.
+    pub async fn goto(&self, url: &str) {
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
+    }
+
+    /// Opens `url`, a list of containers, and waits until it shows at least `rows` of them.
+    pub async fn open_list(&self, url: &str, rows: usize) {
+        self.goto(url).await;
+        self.wait_js(
+            &format!("return document.querySelectorAll('tr.row').length >= {rows};"),
+            &format!("{rows} rows of containers"),
+        )
+        .await;
+    }
+
+    /// Types `text` into the list's filter box, replacing what is there.
+    pub async fn filter(&self, text: &str) {
+        let script = format!(
+            "const i = document.getElementById('filter'); i.focus(); i.value = {}; \
+             i.dispatchEvent(new InputEvent('input', {{bubbles: true}})); return true;",
+            js_str(text)
+        );
+        self.js(&script).await;
+    }
+
     /// Runs `script` (a function body; `arguments` available) and returns its value.
     pub async fn js(&self, script: &str) -> Value {
         self.client

@@ -44,10 +44,7 @@ async fn measure_update_latency_and_5000_containers() {
     }
     let berth = SimBerth::start();
     let b = Browser::start(1280, 800).await;
-    b.client
-        .goto(&berth.start_url())
-        .await
-        .unwrap_or_else(|e| panic!("goto: {e}"));
+    b.goto(&berth.start_url()).await;
     b.wait_js(
         "return document.querySelectorAll('tr.row').length >= 10;",
         "the fleet",
@@ -82,10 +79,7 @@ async fn measure_update_latency_and_5000_containers() {
     }
 
     // 5,000 synthetic containers: load, then filters typed one after another.
-    b.client
-        .goto(&berth.url("/?bench=5000"))
-        .await
-        .unwrap_or_else(|e| panic!("goto: {e}"));
+    b.goto(&berth.url("/?bench=5000")).await;
     b.wait_js(
         "const r = document.getElementById('bench-result'); return !!r && r.innerText.includes('load=');",
         "the synthetic fleet",

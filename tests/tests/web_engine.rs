@@ -1,6 +1,8 @@
 //! The dashboard end to end in headless Chromium against a real private dockerd (issue 4: "in
 //! CI also against the real private dockerd"): the list shows the engine's own status texts,
-//! and a change made behind berth's back, with the engine's API, appears without a reload.
+//! and a change made behind berth's back, with the engine's API, appears without a reload; the
+//! header counts as the engine's `docker info`; a start of a running container says that the
+//! engine changed nothing (304); and once the engine is gone, every action is off.
 //! Needs the built app (`cargo xtask build-web`) and Debian's docker.io (CI installs it).
 
 use berth_core::api::InspectState;
@@ -55,7 +57,7 @@ async fn the_dashboard_mirrors_a_real_engine_live() {
     if berth_tests::skip_unless(&[berth_tests::Need::Engine, berth_tests::Need::Browser]) {
         return;
     }
-    let daemon = PrivateDaemon::start();
+    let mut daemon = PrivateDaemon::start();
     let engine = daemon.api();
     let running = engine
         .create("runner", &["sleep", "1000"], json!({}), json!({}))
@@ -74,10 +76,7 @@ async fn the_dashboard_mirrors_a_real_engine_live() {
 
     let berth = SimBerth::start_args(&["--engine", "docker", "--docker-host", &daemon.host()]);
     let b = Browser::start(1280, 800).await;
-    b.client
-        .goto(&berth.start_url())
-        .await
-        .unwrap_or_else(|e| panic!("goto: {e}"));
+    b.goto(&berth.start_url()).await;
     b.wait_js(
         "return document.querySelectorAll('tr.row').length === 3;",
         "the engine's three containers",
@@ -115,6 +114,21 @@ async fn the_dashboard_mirrors_a_real_engine_live() {
         );
     }
 
+    // The header counts as the engine's own `docker info` does (running, paused, stopped).
+    let info = engine.get("/info").await;
+    let counts = format!(
+        "{} running · {} paused · {} stopped",
+        info["ContainersRunning"], info["ContainersPaused"], info["ContainersStopped"]
+    );
+    b.wait_js(
+        &format!(
+            "const h = document.getElementById('header-counts'); return !!h && h.innerText.trim() === {};",
+            js_str(&counts)
+        ),
+        &format!("the header to count {counts}"),
+    )
+    .await;
+
     // Changes made with the engine's own API, not through berth, appear without a reload.
     engine.op(&running, "pause").await;
     wait_row(&b, &running, "(Paused)", true).await;
@@ -124,11 +138,31 @@ async fn the_dashboard_mirrors_a_real_engine_live() {
     b.screenshot("engine-list").await;
 
     // The detail page of the killed container shows the engine's exit code.
-    b.client
-        .goto(&berth.url(&format!("/containers/{running}")))
-        .await
-        .unwrap_or_else(|e| panic!("goto detail: {e}"));
+    b.goto(&berth.url(&format!("/containers/{running}"))).await;
     b.wait_text("137").await;
     b.screenshot("engine-detail").await;
+
+    // A start of a running container: the engine answers 304, and the page says nothing changed.
+    engine.op(&running, "start").await;
+    b.wait_js(
+        "const s = document.getElementById('detail-status'); return !!s && s.innerText.startsWith('Up');",
+        "runner running again",
+    )
+    .await;
+    b.click("button[data-action=start]").await;
+    b.wait_text("nothing changed (already running), the engine answered 304 Not Modified")
+        .await;
+
+    // The engine goes away: berth stays up, and every action is off, saying why.
+    daemon.kill();
+    b.wait_js(
+        "return [...document.querySelectorAll('button[data-action]')].every(x => x.disabled) \
+         && document.querySelector('button[data-action=stop]').title.includes('lost the engine');",
+        "every action off while the engine is away",
+    )
+    .await;
+    b.wait_text("Actions are off: berth has lost the engine")
+        .await;
+    b.screenshot("engine-lost-actions-off").await;
     b.close().await;
 }

@@ -183,10 +183,7 @@ async fn a_lesson_runs_to_the_end_on_berth_without_calling_the_api() {
     }
     let berth = SimBerth::start();
     let b = Browser::start(1280, 800).await;
-    b.client
-        .goto(&berth.url("/lab"))
-        .await
-        .unwrap_or_else(|e| panic!("open /lab: {e}"));
+    b.goto(&berth.url("/lab")).await;
     b.wait_text("Lifecycle lab").await;
     shot(&b, "lab-empty").await;
     run_restarting_lesson(&b, "lab").await;
@@ -228,10 +225,7 @@ async fn a_lesson_runs_to_the_end_on_berth_without_calling_the_api() {
         url.contains("/lab#s="),
         "the address keeps the session: {url}"
     );
-    b.client
-        .goto(&berth.url("/"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    b.goto(&berth.url("/")).await;
     b.client.goto(&url).await.unwrap_or_else(|e| panic!("{e}"));
     b.wait_text("stop, kill and the stop timeout").await;
     wait_text_of(&b, "#lab-step-of", "step 9 of 9").await;
@@ -239,10 +233,7 @@ async fn a_lesson_runs_to_the_end_on_berth_without_calling_the_api() {
         .await
         .contains("You cannot remove a running container"));
     // Leaving the lab and coming back through a plain /lab link finds the session again.
-    b.client
-        .goto(&berth.url("/lab"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    b.goto(&berth.url("/lab")).await;
     wait_text_of(&b, "#lab-step-of", "step 9 of 9").await;
 
     // Medium screens: two columns, the explanation under the centre.
@@ -382,10 +373,8 @@ async fn the_lab_works_from_static_files_alone() {
     }
     let server = StaticServer::start();
     let b = Browser::start(1280, 800).await;
-    b.client
-        .goto(&format!("http://127.0.0.1:{}/lab", server.port))
-        .await
-        .unwrap_or_else(|e| panic!("open /lab: {e}"));
+    b.goto(&format!("http://127.0.0.1:{}/lab", server.port))
+        .await;
     b.wait_text("Lifecycle lab").await;
     run_restarting_lesson(&b, "lab-static").await;
 
@@ -507,5 +496,80 @@ async fn the_lab_works_from_static_files_alone() {
     );
     let api: Vec<&String> = paths.iter().filter(|p| p.starts_with("/api")).collect();
     assert!(api.is_empty(), "the lab asked for {api:?}");
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lab_keeps_its_place_owns_its_keys_and_says_what_went_wrong() {
+    if skip_unless(&[Need::Browser]) {
+        return;
+    }
+    let berth = SimBerth::start();
+    let b = Browser::start(1280, 900).await;
+    b.goto(&berth.url("/lab/")).await;
+    b.wait_text("Lifecycle lab").await;
+    assert_eq!(
+        b.js("return document.title;").await.as_str(),
+        Some("Lab · berth")
+    );
+
+    // Create web, then let a second pass: the last step moved no container.
+    b.click("#lab-create").await;
+    wait_text_of(&b, "#sel-title", "web").await;
+    b.click("#lab-plus-1s").await;
+    wait_text_of(&b, "#lab-step-of", "step 2 of 2").await;
+    assert_eq!(
+        b.js("return document.title;").await.as_str(),
+        Some("web · Lab · berth")
+    );
+    // A reload shows web again, with its status.
+    b.client
+        .refresh()
+        .await
+        .unwrap_or_else(|e| panic!("refresh: {e}"));
+    wait_text_of(&b, "#sel-title", "web").await;
+    wait_text_of(&b, "#lab-status", "Created").await;
+
+    // ← is the lab's: its default (scrolling) is prevented, which a passive listener cannot.
+    let prevented = b
+        .js("const e = new KeyboardEvent('keydown', {key: 'ArrowLeft', bubbles: true, cancelable: true}); \
+             document.dispatchEvent(e); return e.defaultPrevented;")
+        .await;
+    assert_eq!(
+        prevented,
+        Value::Bool(true),
+        "the key went on to scroll the page"
+    );
+    wait_text_of(&b, "#lab-step-of", "step 1 of 2").await;
+
+    // An import that is not a session is an error, and says what to paste.
+    b.click("details.session-tools summary").await;
+    b.js(
+        "const t = document.getElementById('lab-import'); t.value = '{\"not\": \"a session\"}'; \
+          t.dispatchEvent(new InputEvent('input', {bubbles: true})); return true;",
+    )
+    .await;
+    b.click("#lab-import-go").await;
+    b.wait_js(
+        "const n = document.getElementById('lab-notice'); \
+         return !!n && n.classList.contains('error') && n.getAttribute('role') === 'alert' \
+           && n.innerText.includes('Import failed') && n.innerText.includes('Paste the JSON');",
+        "the import's error",
+    )
+    .await;
+    shot(&b, "lab-import-error").await;
+
+    // A damaged link: an error that says what happened and what to do.
+    b.goto(&berth.url("/lab/#s=!!!damaged")).await;
+    b.client
+        .refresh()
+        .await
+        .unwrap_or_else(|e| panic!("refresh: {e}"));
+    b.wait_js(
+        "const n = document.getElementById('lab-notice'); \
+         return !!n && n.classList.contains('error') && n.innerText.includes('damaged or cut short');",
+        "the damaged link's error",
+    )
+    .await;
     b.close().await;
 }

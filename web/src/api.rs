@@ -139,11 +139,16 @@ fn unreachable(e: impl std::fmt::Display) -> ApiError {
 
 /// Sends `builder` and returns the body of a 2xx or 304 answer, else the error.
 async fn send(builder: RequestBuilder) -> Result<String, ApiError> {
+    send_status(builder).await.map(|(_, body)| body)
+}
+
+/// [`send`], with the status of the answer (200, 204 or 304).
+async fn send_status(builder: RequestBuilder) -> Result<(u16, String), ApiError> {
     let response = authorized(builder).send().await.map_err(unreachable)?;
     let status = response.status();
     let body = response.text().await.unwrap_or_default();
     if response.ok() || status == 304 {
-        return Ok(body);
+        return Ok((status, body));
     }
     let message = match status {
         401 => "berth refused the token: open the address berth printed at start (with \
@@ -179,6 +184,11 @@ pub async fn engine() -> Result<EngineStatus, ApiError> {
 /// Sends `op` to berth's API, which takes the Engine API's paths under `/api`
 /// ([`Op::request`]). The operations the web app sends carry no body.
 async fn ask(op: &Op) -> Result<String, ApiError> {
+    ask_status(op).await.map(|(_, body)| body)
+}
+
+/// [`ask`], with the status of the answer.
+async fn ask_status(op: &Op) -> Result<(u16, String), ApiError> {
     let request = op.request();
     let url = format!("/api{}", request.uri());
     let builder = match request.method {
@@ -186,12 +196,27 @@ async fn ask(op: &Op) -> Result<String, ApiError> {
         "GET" => Request::get(&url),
         _ => Request::post(&url),
     };
-    send(builder).await
+    send_status(builder).await
+}
+
+/// What the engine did with an action it accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acted {
+    /// It carried the action out.
+    Done,
+    /// It answered 304 Not Modified: the container already was as asked (a start of a running
+    /// container, a stop of a stopped one).
+    Unchanged,
 }
 
 /// Carries out `action` on container `id`.
-pub async fn act(id: &str, action: Action) -> Result<(), ApiError> {
-    ask(&Op::of_action(action, id)).await.map(|_| ())
+pub async fn act(id: &str, action: Action) -> Result<Acted, ApiError> {
+    let (status, _) = ask_status(&Op::of_action(action, id)).await?;
+    Ok(if status == 304 {
+        Acted::Unchanged
+    } else {
+        Acted::Done
+    })
 }
 
 /// `POST /api/containers/{id}/wait?condition=…`: resolves when the engine answers.

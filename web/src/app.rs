@@ -60,6 +60,20 @@ fn shell() -> Html {
             }
         });
     }
+    {
+        // The tab's title names the page (a container's page names the container itself).
+        let title = match &route {
+            Route::Containers => Some("Containers"),
+            Route::History => Some("History"),
+            Route::NotFound => Some("Page not found"),
+            Route::Container { .. } => None,
+        };
+        use_effect_with(title, |title| {
+            if let Some(t) = title {
+                crate::route::set_title(t);
+            }
+        });
+    }
     html! {
         <>
             <a class="skip-link" href="#main">{ "Skip to content" }</a>

@@ -98,6 +98,53 @@ fn percent_decode(s: &str) -> Option<String> {
 }
 
 /// The route the address bar shows now.
+/// Sets the tab's title: `what · berth`.
+pub fn set_title(what: &str) {
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        doc.set_title(&format!("{what} \u{b7} berth"));
+    }
+}
+
+/// The value of `name` in the address bar's query (`?q=status%3Dexited`), decoded.
+pub fn current_query(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get(name)
+}
+
+/// Sets `name` in the address bar's query to `value` (drops it when `value` is empty), keeping
+/// the path and the other parameters, without a new history entry: Back still leaves the page,
+/// and a reload or a shared link finds the value again.
+pub fn replace_query(name: &str, value: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    let search = location.search().unwrap_or_default();
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
+        return;
+    };
+    if params.get(name).unwrap_or_default() == value {
+        return;
+    }
+    if value.is_empty() {
+        params.delete(name);
+    } else {
+        params.set(name, value);
+    }
+    let query = String::from(params.to_string());
+    let path = location.pathname().unwrap_or_else(|_| "/".to_owned());
+    let url = if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    };
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
 fn current() -> Route {
     web_sys::window()
         .and_then(|w| w.location().pathname().ok())

@@ -91,6 +91,8 @@ pub struct Notice {
     pub error: bool,
     /// The text.
     pub text: String,
+    /// The page of the action: the banner shows there only.
+    pub page: crate::route::Route,
 }
 
 /// The store.

@@ -25,6 +25,11 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const TRUNK_VERSION: &str = "0.21.14";
 /// Pinned wasm-pack release, used only by `test` for the wasm conformance tests.
 const WASM_PACK_VERSION: &str = "0.15.1";
+/// Pinned axe-core release (npm), the accessibility audit `tests/tests/web_a11y.rs` runs in
+/// Chromium; installed under `target/npm/`, where the test finds it.
+const AXE_CORE_VERSION: &str = "4.10.3";
+/// Where setup installs npm packages (`target/npm/node_modules/…`).
+const NPM_PREFIX: &str = "target/npm";
 
 #[derive(Parser)]
 #[command(
@@ -40,8 +45,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Install the pinned tools (wasm32 target, wasm-bindgen-cli, trunk, wasm-pack),
-    /// skipping each one already present at the right version.
+    /// Install the pinned tools (wasm32 target, wasm-bindgen-cli, trunk, wasm-pack, and npm's
+    /// axe-core under target/npm/), skipping each one already present at the right version.
     Setup,
     /// Build the web app into dist/ with Trunk (Trunk.toml at the workspace root).
     BuildWeb {
@@ -121,8 +126,39 @@ fn setup(root: &Path, toolset: Toolset) -> Result<()> {
     ensure_cargo_tool(root, "trunk", "trunk", TRUNK_VERSION)?;
     if toolset == Toolset::Everything {
         ensure_cargo_tool(root, "wasm-pack", "wasm-pack", WASM_PACK_VERSION)?;
+        ensure_npm_package(root, "axe-core", AXE_CORE_VERSION)?;
     }
     Ok(())
+}
+
+/// Installs the npm package `name` at exactly `version` under [`NPM_PREFIX`] unless its
+/// `package.json` there already says that version.
+fn ensure_npm_package(root: &Path, name: &str, version: &str) -> Result<()> {
+    let prefix = root.join(NPM_PREFIX);
+    let manifest = prefix.join("node_modules").join(name).join("package.json");
+    let found = fs::read_to_string(&manifest)
+        .ok()
+        .and_then(|text| json_string_field(&text, "version"));
+    match found.as_deref() {
+        Some(found) if found == version => {
+            println!("ok {name} {version} (npm, already installed)");
+            return Ok(());
+        }
+        Some(found) => println!("installing {name} {version} (npm, found {found})"),
+        None => println!("installing {name} {version} (npm, not found)"),
+    }
+    fs::create_dir_all(&prefix).with_context(|| format!("creating {}", prefix.display()))?;
+    run(command("npm", root)
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--no-save",
+            "--prefix",
+        ])
+        .arg(&prefix)
+        .arg(format!("{name}@{version}")))
+    .context("npm install (berth's browser tests need Node.js and npm)")
 }
 
 fn ensure_wasm_target() -> Result<()> {
@@ -191,6 +227,14 @@ fn wasm_bindgen_version(root: &Path) -> Result<String> {
         "no wasm-bindgen entry in Cargo.lock and no exact `wasm-bindgen = \"=x.y.z\"` \
          pin in Cargo.toml's [workspace.dependencies]",
     )
+}
+
+/// The first `"field": "value"` of a JSON text (a package.json), without a JSON parser.
+fn json_string_field(json: &str, field: &str) -> Option<String> {
+    let key = format!("\"{field}\"");
+    let rest = json[json.find(&key)? + key.len()..].trim_start();
+    let quoted = rest.strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    Some(quoted[..quoted.find('"')?].to_owned())
 }
 
 /// The `version` of the `[[package]]` named `name` in a Cargo.lock.
@@ -586,6 +630,17 @@ mod tests {
             Some("0.4.50")
         );
         assert_eq!(locked_version(lock, "trunk"), None);
+    }
+
+    #[test]
+    fn reads_a_package_json_version() {
+        let json = "{\n  \"name\": \"axe-core\",\n  \"version\" : \"4.10.3\",\n}";
+        assert_eq!(
+            json_string_field(json, "version").as_deref(),
+            Some("4.10.3")
+        );
+        assert_eq!(json_string_field(json, "main"), None);
+        assert_eq!(json_string_field("{\"version\": 4}", "version"), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The header: navigation, the engine (kind and version), the link's state with the time of the
 //! last event (never "live" when it is not), the counts, and the light/dark toggle.
 
+use berth_core::state::StateKind;
 use berth_core::time::{human_duration, Time};
 use yew::prelude::*;
 
@@ -107,12 +108,11 @@ pub fn header() -> Html {
             ),
         }
     };
-    let total = dash.view.len();
-    let running = dash
-        .view
-        .iter()
-        .filter(|s| s.container.state.running)
-        .count();
+    // As `docker info` counts: running (not paused), paused, and every other state stopped.
+    let counts = dash.counts();
+    let running = counts.get(&StateKind::Running).copied().unwrap_or(0);
+    let paused = counts.get(&StateKind::Paused).copied().unwrap_or(0);
+    let stopped = dash.view.len().saturating_sub(running + paused);
     html! {
         <header class="topbar">
             <span class="brand"><span class="brand-mark" aria-hidden="true">{ "⚓" }</span>{ " berth" }</span>
@@ -128,7 +128,9 @@ pub fn header() -> Html {
                 </span>
                 <span class="freshness muted">{ detail }</span>
                 if dash.loaded {
-                    <span class="counts-mini muted">{ format!("{running} running · {total} total") }</span>
+                    <span class="counts-mini muted" id="header-counts" title="As docker info counts them">
+                        { format!("{running} running · {paused} paused · {stopped} stopped") }
+                    </span>
                 }
             </div>
             <ThemeToggle />

@@ -43,7 +43,34 @@ pub struct LabState {
     /// 1, 10 or 100.
     pub speed: u32,
     /// A message for the learner (an import that failed, a link copied…).
-    pub notice: Option<String>,
+    pub notice: Option<LabNotice>,
+}
+
+/// A message for the learner: information, or an error that says what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabNotice {
+    /// The text.
+    pub text: String,
+    /// Something went wrong (shown as an error, announced at once).
+    pub error: bool,
+}
+
+impl LabNotice {
+    /// Information.
+    pub fn info(text: impl Into<String>) -> LabNotice {
+        LabNotice {
+            text: text.into(),
+            error: false,
+        }
+    }
+
+    /// An error.
+    pub fn error(text: impl Into<String>) -> LabNotice {
+        LabNotice {
+            text: text.into(),
+            error: true,
+        }
+    }
 }
 
 impl PartialEq for LabState {
@@ -63,7 +90,8 @@ impl LabState {
     pub fn with_session(session: Session) -> LabState {
         let lab = Lab::new(session);
         let cursor = lab.len();
-        let selected = lab.records().last().and_then(|r| r.focus());
+        // The latest step that was about a container (a tick of the clock may move none).
+        let selected = lab.records().iter().rev().find_map(|r| r.focus());
         LabState {
             lab: Rc::new(RefCell::new(lab)),
             rev: 0,
@@ -104,7 +132,7 @@ pub enum LabMsg {
     /// Take the lesson's next step.
     LessonNext,
     /// Show or clear a message.
-    Notice(Option<String>),
+    Notice(Option<LabNotice>),
 }
 
 impl Reducible for LabState {
@@ -202,11 +230,11 @@ impl LabState {
         if self.cursor < len {
             let cut = self.lab.borrow().truncated(self.cursor);
             self.lab = Rc::new(RefCell::new(cut));
-            self.notice = Some(format!(
+            self.notice = Some(LabNotice::info(format!(
                 "Continued from step {}: the {} later step(s) were discarded.",
                 self.cursor,
                 len - self.cursor
-            ));
+            )));
         }
     }
 
@@ -222,6 +250,27 @@ impl LabState {
 /// Where the session is kept for this tab, so leaving the lab for the dashboard and coming
 /// back (through a link without the fragment) finds it again.
 const STORAGE_KEY: &str = "berth-lab-session";
+/// Where the container the learner looks at is kept for this tab, so a reload shows it again.
+const SELECTED_KEY: &str = "berth-lab-selected";
+
+/// The container this tab looked at last, if the session has it (present or removed).
+fn stored_selection(state: &LabState) -> Option<String> {
+    let id = web_sys::window()
+        .and_then(|w| w.session_storage().ok().flatten())
+        .and_then(|st| st.get_item(SELECTED_KEY).ok().flatten())?;
+    let frame = state.lab.borrow().current();
+    (frame.view.get(&id).is_ok() || frame.removed.contains_key(&id)).then_some(id)
+}
+
+/// Keeps the container the learner looks at for a reload.
+fn store_selection(id: Option<&str>) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
+        let _ = match id {
+            Some(id) => storage.set_item(SELECTED_KEY, id),
+            None => storage.remove_item(SELECTED_KEY),
+        };
+    }
+}
 
 /// The session to start with: the address bar's fragment (`#s=…`, a link that reproduces it),
 /// else the one this tab played last.
@@ -297,14 +346,53 @@ pub fn lab_app() -> Html {
 #[function_component(LabPage)]
 pub fn lab_page() -> Html {
     let state = use_reducer(|| match initial_session() {
-        Ok(Some(s)) => LabState::with_session(s),
+        Ok(Some(s)) => {
+            let mut state = LabState::with_session(s);
+            if let Some(id) = stored_selection(&state) {
+                state.selected = Some(id);
+            }
+            state
+        }
         Ok(None) => LabState::with_session(Session::default()),
         Err(e) => {
             let mut s = LabState::with_session(Session::default());
-            s.notice = Some(format!("The link's session could not be loaded: {e}"));
+            s.notice = Some(LabNotice::error(format!(
+                "This link's session could not be read ({e}): the link is damaged or cut short. \
+                 A new session started instead; copy the link again from \
+                 \u{201c}Export · import · link\u{201d}."
+            )));
             s
         }
     });
+
+    // A reload shows the container the learner was looking at.
+    use_effect_with(state.selected.clone(), |selected| {
+        store_selection(selected.as_deref());
+    });
+
+    // The tab's title names the page and the container looked at.
+    {
+        let name = state.selected.as_ref().and_then(|id| {
+            let frame = state.lab.borrow().current();
+            frame
+                .view
+                .get(id)
+                .ok()
+                .map(|s| s.name.trim_start_matches('/').to_owned())
+                .or_else(|| {
+                    frame
+                        .removed
+                        .get(id)
+                        .map(|n| n.trim_start_matches('/').to_owned())
+                })
+        });
+        use_effect_with(name, |name| {
+            crate::route::set_title(&match name {
+                Some(n) => format!("{n} · Lab"),
+                None => "Lab".to_owned(),
+            });
+        });
+    }
 
     // The clock plays: a real interval advancing the virtual clock.
     {
@@ -340,7 +428,9 @@ pub fn lab_page() -> Html {
         use_effect_with(playing, move |playing| {
             let playing = *playing;
             let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
-                gloo::events::EventListener::new(&doc, "keydown", move |e| {
+                // Not passive: ← and → would also scroll the page.
+                let options = gloo::events::EventListenerOptions::enable_prevent_default();
+                gloo::events::EventListener::new_with_options(&doc, "keydown", options, move |e| {
                     let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else {
                         return;
                     };
@@ -372,9 +462,9 @@ pub fn lab_page() -> Html {
         <section class="lab" aria-labelledby="lab-title">
             <panels::LabHeader state={view.clone()} dispatch={dispatch.clone()} />
             <div class={classes!("lab-grid", has_lesson.then_some("with-lesson"))}>
-                <aside class="lab-left" aria-label="Controls">
+                <section class="lab-left" aria-label="Controls">
                     <controls::Controls state={view.clone()} dispatch={dispatch.clone()} />
-                </aside>
+                </section>
                 <div class="lab-center">
                     <panels::Center state={view.clone()} dispatch={dispatch.clone()} />
                 </div>
@@ -383,9 +473,9 @@ pub fn lab_page() -> Html {
                         <panels::LessonPanel state={view.clone()} dispatch={dispatch.clone()} />
                     </div>
                 }
-                <aside class="lab-right" aria-label="Explanation">
+                <section class="lab-right" aria-label="Explanation">
                     <panels::Right state={view} dispatch={dispatch} />
-                </aside>
+                </section>
             </div>
         </section>
     }

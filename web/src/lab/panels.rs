@@ -18,7 +18,7 @@ use super::diagram::Diagram;
 use super::lessons::{self, Lesson};
 use super::model::{Frame, Place, Record, Session, Step};
 use super::teach;
-use super::LabMsg;
+use super::{LabMsg, LabNotice};
 
 fn lesson_of(session: &Session) -> Option<&'static Lesson> {
     session.lesson.as_deref().and_then(lessons::by_id)
@@ -77,12 +77,15 @@ pub fn lab_header(p: &PanelProps) -> Html {
             match parsed {
                 Ok(Some(s)) => {
                     dispatch.emit(LabMsg::Load(s));
-                    dispatch.emit(LabMsg::Notice(Some("Session imported.".to_owned())));
+                    dispatch.emit(LabMsg::Notice(Some(LabNotice::info("Session imported."))));
                 }
-                Ok(None) => dispatch.emit(LabMsg::Notice(Some(
-                    "Paste a session's JSON or a lab link (…/lab#s=…).".to_owned(),
-                ))),
-                Err(e) => dispatch.emit(LabMsg::Notice(Some(format!("Import failed: {e}")))),
+                Ok(None) => dispatch.emit(LabMsg::Notice(Some(LabNotice::error(
+                    "Nothing to load: paste a session's JSON or a lab link (…/lab#s=…).",
+                )))),
+                Err(e) => dispatch.emit(LabMsg::Notice(Some(LabNotice::error(format!(
+                    "Import failed: {e}. Nothing changed. Paste the JSON of \u{201c}This session \
+                     as JSON\u{201d} or a link copied from a lab, whole."
+                ))))),
             }
         })
     };
@@ -133,8 +136,12 @@ pub fn lab_header(p: &PanelProps) -> Html {
                 </details>
             </div>
             if let Some(n) = &p.state.notice {
-                <p class="notice lab-notice" role="status">
-                    { n.clone() }
+                <p class={classes!("notice", "lab-notice", n.error.then_some("error"))} id="lab-notice"
+                    role={if n.error { "alert" } else { "status" }}>
+                    <span>
+                        if n.error { <strong>{ "Error: " }</strong> }
+                        { n.text.clone() }
+                    </span>
                     <button type="button" class="link-button" onclick={close_notice}>{ "dismiss" }</button>
                 </p>
             }

@@ -46,6 +46,12 @@ fn flag(b: bool) -> Html {
 #[function_component(ContainerPage)]
 pub fn container_page(p: &ContainerPageProps) -> Html {
     let dash = use_dash();
+    let title = dash
+        .view
+        .resolve(&p.id)
+        .map(|s| s.container.display_name())
+        .unwrap_or_else(|_| "No such container".to_owned());
+    use_effect_with(title, |title| crate::route::set_title(title));
     if !dash.loaded {
         return html! { <NoData /> };
     }

@@ -23,7 +23,8 @@ use crate::store::{Connection, Msg};
 #[function_component(NoticeBanner)]
 pub fn notice_banner() -> Html {
     let dash = use_dash();
-    let Some(n) = dash.notice.clone() else {
+    let route = crate::route::use_route();
+    let Some(n) = dash.notice.clone().filter(|n| n.page == route) else {
         return html! {};
     };
     let close = {
@@ -102,11 +103,19 @@ pub fn no_data() -> Html {
     }
 }
 
+/// The query parameter that carries the filter.
+pub const FILTER_PARAM: &str = "q";
+
 /// The page.
 #[function_component(ContainersPage)]
 pub fn containers_page() -> Html {
     let dash = use_dash();
-    let text = use_state(String::new);
+    // The filter lives in the address (`/?q=status%3Dexited`): Back, a reload and a shared
+    // link find it again.
+    let text = use_state(|| crate::route::current_query(FILTER_PARAM).unwrap_or_default());
+    use_effect_with((*text).clone(), |text| {
+        crate::route::replace_query(FILTER_PARAM, text);
+    });
     let sort = use_state(Sort::default);
     let view = dash.view.clone();
     let result = use_memo(
@@ -224,6 +233,7 @@ pub fn containers_page() -> Html {
         <>
             <StaleBanner />
             <NoticeBanner />
+            <h1 class="page-title">{ "Containers" }</h1>
             <section class="toolbar" aria-label="Filter">
                 <div class="counts" role="group" aria-label="Containers per state">{ for count_buttons }</div>
                 <label class="filter">
