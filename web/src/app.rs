@@ -10,17 +10,8 @@ use crate::pages::container::ContainerPage;
 use crate::pages::containers::ContainersPage;
 use crate::pages::history::HistoryPage;
 use crate::route::{use_route, Link, Route, Router};
-use crate::store::{Dash, Msg};
+use crate::store::{use_dash, Dash, DashContext, Msg};
 use crate::synthetic;
-
-/// The store as every component gets it.
-pub type DashContext = UseReducerHandle<Dash>;
-
-/// The store. Every component below [`App`] has it.
-#[hook]
-pub fn use_dash() -> DashContext {
-    use_context::<DashContext>().expect("use_dash is called below App, which provides the store")
-}
 
 /// The root component.
 #[function_component(App)]

@@ -1,7 +1,7 @@
 //! The dashboard's one store: the core's [`Model`] fed by the SSE stream, the [`View`] every page
 //! reads, the connection's state and freshness, the history ring the scrubber replays and each
 //! container's timeline. One [`Msg`] enum, one [`Reducible`] implementation, provided by context
-//! (see [`crate::app`]). Pure: no DOM, so it is tested natively (`web/tests/store.rs`).
+//! ([`use_dash`]). Pure: no DOM, so it is tested natively (`web/tests/store.rs`).
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,9 +14,18 @@ use berth_core::time::Time;
 use berth_core::view::View;
 use berth_core::wire::EngineStatus;
 use berth_core::Model;
-use yew::Reducible;
+use yew::{hook, use_context, Reducible, UseReducerHandle};
 
 use crate::explain::describe_change;
+
+/// The store as every component gets it: [`crate::app::App`] provides it by context.
+pub type DashContext = UseReducerHandle<Dash>;
+
+/// The store. Every component below [`crate::app::App`] has it.
+#[hook]
+pub fn use_dash() -> DashContext {
+    use_context::<DashContext>().expect("use_dash is called below App, which provides the store")
+}
 
 /// How many past views the history ring keeps.
 pub const HISTORY_LEN: usize = 500;
@@ -517,6 +526,11 @@ impl Reducible for Dash {
                 fresh.connection = Connection::Idle;
                 return Rc::new(fresh);
             }
+        }
+        // Nothing changed (a repeated state of the link, the same notice): the same value, so
+        // no component renders again.
+        if next == *self {
+            return self;
         }
         Rc::new(next)
     }

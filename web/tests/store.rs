@@ -538,3 +538,18 @@ fn the_recorded_wire_messages_read() {
         "No such container: nope"
     );
 }
+
+#[test]
+fn a_message_that_changes_nothing_keeps_the_same_value() {
+    let dash = Rc::new(Dash::default()).reduce(Msg::Connecting);
+    let again = dash.clone().reduce(Msg::Connecting);
+    assert!(
+        Rc::ptr_eq(&dash, &again),
+        "a repeated Connecting renders again"
+    );
+    let notified = dash.clone().reduce(Msg::Notify(None));
+    assert!(Rc::ptr_eq(&dash, &notified));
+    let opened = dash.clone().reduce(Msg::Opened);
+    assert!(!Rc::ptr_eq(&dash, &opened));
+    assert_eq!(opened.connection, Connection::Live);
+}

@@ -16,9 +16,8 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::api::{self, Acted};
-use crate::app::use_dash;
 use crate::route::{use_route, Route};
-use crate::store::{Connection, Msg, Notice};
+use crate::store::{use_dash, Connection, Msg, Notice};
 
 /// The button's label.
 pub fn label(a: Action) -> &'static str {

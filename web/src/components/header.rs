@@ -5,10 +5,9 @@ use berth_core::state::StateKind;
 use berth_core::time::{human_duration, Time};
 use yew::prelude::*;
 
-use crate::app::use_dash;
 use crate::components::theme::ThemeToggle;
 use crate::route::{use_route, Link, Route, LAB_PATH};
-use crate::store::Connection;
+use crate::store::{use_dash, Connection};
 
 /// A time as the local wall clock, `14:03:05`.
 pub fn clock(t: Time) -> String {

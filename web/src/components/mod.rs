@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod badge;
+pub mod banners;
 pub mod diagram;
 pub mod header;
 pub mod sign_in;

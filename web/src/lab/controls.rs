@@ -13,8 +13,8 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::model::Step;
+use super::state::{LabMsg, LabState};
 use super::teach::split_command;
-use super::{LabMsg, LabState};
 
 /// Props of the lab's panels.
 #[derive(Properties, PartialEq)]

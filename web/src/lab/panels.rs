@@ -17,8 +17,8 @@ use super::controls::PanelProps;
 use super::diagram::Diagram;
 use super::lessons::{self, Lesson};
 use super::model::{Frame, Place, Record, Session, Step};
+use super::state::{LabMsg, LabNotice};
 use super::teach;
-use super::{LabMsg, LabNotice};
 
 fn lesson_of(session: &Session) -> Option<&'static Lesson> {
     session.lesson.as_deref().and_then(lessons::by_id)

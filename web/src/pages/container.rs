@@ -10,14 +10,14 @@ use berth_core::wait::WaitCondition;
 use yew::prelude::*;
 
 use crate::api;
-use crate::app::use_dash;
 use crate::components::actions::ActionBar;
 use crate::components::badge::{HealthBadge, StateBadge};
+use crate::components::banners::{NoData, NoticeBanner, StaleBanner};
 use crate::components::diagram::Lifecycle;
 use crate::components::header::clock;
 use crate::explain::{exit_meaning, wait_now, why};
-use crate::pages::containers::{NoData, NoticeBanner, StaleBanner};
 use crate::route::{Link, Route};
+use crate::store::use_dash;
 
 /// Props of [`ContainerPage`].
 #[derive(Properties, PartialEq)]
