@@ -202,7 +202,7 @@ async fn the_container_page_explains_acts_and_waits() {
     }
     b.wait_js(
         "return !!document.querySelector('figure.diagram svg .node.current.st-running') \
-         && document.querySelectorAll('figure.diagram .edge.live').length > 0;",
+         && document.querySelectorAll('figure.diagram .edge.possible').length > 0;",
         "the lifecycle diagram at running",
     )
     .await;

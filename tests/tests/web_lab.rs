@@ -115,7 +115,7 @@ async fn run_restarting_lesson(b: &Browser, shots: &str) {
         assert_eq!(text_of(b, "#lab-state").await, *state, "step {n}");
         // The diagram fills the state the container is in now.
         let current = b
-            .js("const n = document.querySelector('.lab-diagram .node.current'); return n ? n.dataset.state : null;")
+            .js("const n = document.querySelector('.diagram .node.current'); return n ? n.dataset.state : null;")
             .await;
         assert_eq!(current.as_str(), Some(*state), "diagram at step {n}");
         // Every expectation the lesson shows is met.

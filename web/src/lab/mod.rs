@@ -6,10 +6,10 @@
 //! - [`lessons`]: guided scripts with commentary and what each step shows.
 //! - [`teach`]: the CLI command, API call and plain account of a step.
 //! - [`state`]: what the page shows (the lab, the step, the container) and its one reducer.
-//! - [`diagram`], [`controls`], [`panels`]: the page.
+//! - [`controls`], [`panels`]: the page (its lifecycle diagram is the dashboard's,
+//!   [`crate::components::diagram`]).
 
 pub mod controls;
-pub mod diagram;
 pub mod lessons;
 pub mod model;
 pub mod panels;

@@ -11,10 +11,10 @@ use berth_core::wait::WaitCondition;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+use crate::components::diagram::Lifecycle;
 use crate::route::LAB_PATH;
 
 use super::controls::PanelProps;
-use super::diagram::Diagram;
 use super::lessons::{self, Lesson};
 use super::model::{Frame, Place, Record, Session, Step};
 use super::state::{LabMsg, LabNotice};
@@ -393,7 +393,7 @@ pub fn center(p: &PanelProps) -> Html {
         <div class="center-split">
             { status_card }
             <section class="card diagram-card" aria-label="Lifecycle diagram">
-                <Diagram container={snap.as_ref().map(|s| s.container.clone())} place={place} path={path} />
+                <Lifecycle container={snap.as_ref().map(|s| s.container.clone())} place={place} path={path} />
             </section>
         </div>
         <section class="card" aria-labelledby="ps-title">

@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use berth_core::container::Container;
+use berth_core::lifecycle::Place;
 use berth_core::time::{human_duration, Time};
 use berth_core::wait::WaitCondition;
 use yew::prelude::*;
@@ -172,7 +173,7 @@ pub fn container_page(p: &ContainerPageProps) -> Html {
                 </section>
                 <section class="card">
                     <h2>{ "Lifecycle" }</h2>
-                    <Lifecycle container={snapshot.container.clone()} />
+                    <Lifecycle container={Some(snapshot.container.clone())} place={Some(Place::State(s.kind()))} />
                 </section>
             </div>
             <WaitPanel container={snapshot.container.clone()} />
