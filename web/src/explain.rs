@@ -9,6 +9,8 @@ use berth_core::state::StateKind;
 use berth_core::time::{human_duration, Duration, Time};
 use berth_core::wait::{StateStatus, WaitCondition};
 
+use crate::time_text::delay_text;
+
 /// What an exit code means: "killed for memory (OOMKilled)", "terminated by SIGTERM", …
 pub fn exit_meaning(code: i64, oom_killed: bool) -> String {
     if oom_killed {
@@ -45,23 +47,6 @@ pub fn restart_delay(c: &Container) -> Duration {
         rm.fire();
     }
     delay
-}
-
-/// A delay in words: "400 ms", "1.6 s", "1 minute".
-pub fn delay_text(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        format!("{ms} ms")
-    } else if ms < 60_000 {
-        let tenths = ms / 100;
-        if tenths % 10 == 0 {
-            format!("{} s", tenths / 10)
-        } else {
-            format!("{}.{} s", tenths / 10, tenths % 10)
-        }
-    } else {
-        human_duration(d).to_lowercase()
-    }
 }
 
 /// Why `c` is in its state, in one or two sentences, at engine time `now`.

@@ -22,6 +22,7 @@ pub mod rows;
 pub mod sse;
 pub mod store;
 pub mod synthetic;
+pub mod time_text;
 
 /// Starts the dashboard (the `berth-web` binary): takes the token from the address bar, then
 /// renders into `#app`.

@@ -12,6 +12,7 @@ use berth_core::time::{Duration, Time};
 use berth_core::wait::WaitCondition;
 use berth_web::lab::model::{Lab, Session, Step, DEFAULT_START};
 use berth_web::lab::teach;
+use berth_web::time_text;
 
 fn t(s: &str) -> String {
     s.to_owned()
@@ -231,22 +232,22 @@ fn commands_split_as_a_shell_would() {
 #[test]
 fn the_clock_reads_in_hours_minutes_seconds_and_millis() {
     let t0 = DEFAULT_START;
-    assert_eq!(teach::clock_text(t0), "09:00:00.000");
+    assert_eq!(time_text::clock_text(t0), "09:00:00.000");
     assert_eq!(
-        teach::clock_text(t0.add(Duration::from_millis(1_100))),
+        time_text::clock_text(t0.add(Duration::from_millis(1_100))),
         "09:00:01.100"
     );
-    assert_eq!(teach::clock_text(Time::ZERO), "never");
+    assert_eq!(time_text::clock_text(Time::ZERO), "never");
     assert_eq!(
-        teach::elapsed_text(t0, t0.add(Duration::from_millis(2_500))),
+        time_text::elapsed_text(t0, t0.add(Duration::from_millis(2_500))),
         "+2.500 s"
     );
     assert_eq!(
-        teach::elapsed_text(t0, t0.add(Duration::from_secs(3 * 3600 + 120))),
+        time_text::elapsed_text(t0, t0.add(Duration::from_secs(3 * 3600 + 120))),
         "+3 h 2 min"
     );
-    assert_eq!(teach::span_text(100), "100 ms");
-    assert_eq!(teach::span_text(3 * 3_600_000), "3 hours");
+    assert_eq!(time_text::span_text(100), "100 ms");
+    assert_eq!(time_text::span_text(3 * 3_600_000), "3 hours");
 }
 
 #[test]

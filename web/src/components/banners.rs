@@ -4,10 +4,10 @@
 
 use yew::prelude::*;
 
-use crate::components::header::clock;
 use crate::components::sign_in::SignIn;
 use crate::route::{use_route, LAB_PATH};
 use crate::store::{use_dash, Connection, Msg};
+use crate::time_text::clock;
 
 /// The notice banner (last action's outcome).
 #[function_component(NoticeBanner)]

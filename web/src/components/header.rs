@@ -2,21 +2,13 @@
 //! last event (never "live" when it is not), the counts, and the light/dark toggle.
 
 use berth_core::state::StateKind;
-use berth_core::time::{human_duration, Time};
+use berth_core::time::human_duration;
 use yew::prelude::*;
 
 use crate::components::theme::ThemeToggle;
 use crate::route::{use_route, Link, Route, LAB_PATH};
 use crate::store::{use_dash, Connection};
-
-/// A time as the local wall clock, `14:03:05`.
-pub fn clock(t: Time) -> String {
-    let ms = t.unix_nanos().map(|n| n / 1_000_000).unwrap_or(0);
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    d.to_locale_time_string("en-GB")
-        .as_string()
-        .unwrap_or_default()
-}
+use crate::time_text::clock;
 
 /// The header of the dashboard's pages.
 #[function_component(Header)]

@@ -11,8 +11,11 @@ use berth_core::wait::WaitCondition;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+use crate::components::badge::{PlaceBadge, StateBadge};
 use crate::components::diagram::Lifecycle;
+use crate::components::flags::Flags;
 use crate::route::LAB_PATH;
+use crate::time_text;
 
 use super::controls::PanelProps;
 use super::lessons::{self, Lesson};
@@ -149,21 +152,6 @@ pub fn lab_header(p: &PanelProps) -> Html {
     }
 }
 
-fn flag(name: &'static str, on: bool) -> Html {
-    html! {
-        <li class={classes!("flag", if on { "on" } else { "off" })} data-flag={name}
-            title={format!("{name}: {on}")}>
-            <span class="flag-dot" aria-hidden="true"></span>
-            <span class="flag-name">{ name }</span>
-            <span class="flag-value">{ if on { " true" } else { " false" } }</span>
-        </li>
-    }
-}
-
-fn badge(kind: &str) -> Html {
-    html! { <span class={classes!("badge", format!("st-{kind}"))}>{ kind.to_owned() }</span> }
-}
-
 /// The centre: clock, history, the selected container, the list, waiters, timers.
 #[function_component(Center)]
 pub fn center(p: &PanelProps) -> Html {
@@ -215,8 +203,8 @@ pub fn center(p: &PanelProps) -> Html {
     let due_text = match next_due {
         Some(t) => format!(
             "next deadline {} (in {})",
-            teach::clock_text(t),
-            teach::span_text(t.since(frame.now).as_millis())
+            time_text::clock_text(t),
+            time_text::span_text(t.since(frame.now).as_millis())
         ),
         None if cursor == len => "nothing pending".to_owned(),
         None => "viewing an earlier step".to_owned(),
@@ -261,20 +249,12 @@ pub fn center(p: &PanelProps) -> Html {
                 <section class="card status-card" aria-labelledby="sel-title" data-id={c.id.clone()}>
                     <div class="status-head">
                         <h2 id="sel-title">{ s.name.trim_start_matches('/').to_owned() }</h2>
-                        { badge(kind) }
+                        <StateBadge kind={st.kind()} />
                         <code class="muted" title={c.id.clone()}>{ c.id.get(..12).unwrap_or(&c.id).to_owned() }</code>
                     </div>
                     <p class="status-text" id="lab-status" data-state={kind}>{ s.status_at(frame.now) }</p>
                     <p class="muted small status-sub">{ "docker ps Status at the virtual clock; State " }<code id="lab-state">{ kind }</code></p>
-                    <ul class="flags" aria-label="Stored flags">
-                        { flag("Running", st.running) }
-                        { flag("Paused", st.paused) }
-                        { flag("Restarting", st.restarting) }
-                        { flag("OOMKilled", st.oom_killed) }
-                        { flag("RemovalInProgress", st.removal_in_progress) }
-                        { flag("Dead", st.dead) }
-                        { flag("Removed", st.removed) }
-                    </ul>
+                    <Flags state={Some(st.clone())} removed=true />
                     <dl class="facts">
                         <div><dt>{ "ExitCode" }</dt><dd id="lab-exit-code">{ st.exit_code }</dd></div>
                         <div><dt>{ "RestartCount" }</dt><dd id="lab-restart-count">{ c.restart_count }</dd></div>
@@ -291,7 +271,7 @@ pub fn center(p: &PanelProps) -> Html {
                         <strong>{ "After its last exit the restart policy decided: " }</strong>
                         { decision.unwrap_or_else(|| "nothing yet (it has not exited)".to_owned()) }
                         if let Some(t) = due {
-                            { format!("; restart due at {} (in {})", teach::clock_text(t), teach::span_text(t.since(frame.now).as_millis())) }
+                            { format!("; restart due at {} (in {})", time_text::clock_text(t), time_text::span_text(t.since(frame.now).as_millis())) }
                         }
                     </p>
                 </section>
@@ -301,13 +281,11 @@ pub fn center(p: &PanelProps) -> Html {
             <section class="card status-card" aria-labelledby="sel-title">
                 <div class="status-head">
                     <h2 id="sel-title">{ name.trim_start_matches('/').to_owned() }</h2>
-                    <span class="badge st-removed">{ "removed" }</span>
+                    <PlaceBadge place={Place::Removed} />
                 </div>
                 <p class="status-text" id="lab-status" data-state="removed">{ "Removed" }</p>
                 <p class="muted small">{ "Gone from the engine: docker ps no longer lists it, docker inspect answers 404 No such container, and its name is free again. Removed is set on the in-memory object only; the other flags went with the container." }</p>
-                <ul class="flags" aria-label="Stored flags">
-                    { flag("Removed", true) }
-                </ul>
+                <Flags state={None::<berth_core::state::State>} removed=true />
             </section>
         },
         _ => html! {
@@ -323,13 +301,13 @@ pub fn center(p: &PanelProps) -> Html {
         let on = selected.as_deref() == Some(s.id());
         let d = p.dispatch.clone();
         let pick = id.clone();
-        let kind = s.container.state.state_string();
+        let kind = s.container.state.kind();
         html! {
             <tr class={classes!("row", on.then_some("selected"))} key={id.clone()} data-id={id.clone()}>
                 <td><button type="button" class="link-button mono" onclick={Callback::from(move |_| d.emit(LabMsg::Select(pick.clone())))}
                     aria-pressed={on.to_string()}>{ id.get(..12).unwrap_or(&id).to_owned() }</button></td>
                 <td>{ s.name.trim_start_matches('/').to_owned() }</td>
-                <td>{ badge(kind) }</td>
+                <td><StateBadge kind={kind} /></td>
                 <td class="c-status">{ s.status_at(frame.now) }</td>
                 <td class="muted">{ s.container.restart_count }</td>
             </tr>
@@ -348,7 +326,7 @@ pub fn center(p: &PanelProps) -> Html {
             <li class={classes!("waiter", state)} key={w.number} data-number={w.number.to_string()}>
                 <strong>{ format!("#{} ", w.number) }</strong>
                 <code>{ w.condition.as_str() }</code>
-                { format!(" on {} (placed {}): ", w.name.trim_start_matches('/'), teach::clock_text(w.placed_at)) }
+                { format!(" on {} (placed {}): ", w.name.trim_start_matches('/'), time_text::clock_text(w.placed_at)) }
                 <span class="wait-result">{ teach::wait_text(w) }</span>
             </li>
         }
@@ -356,18 +334,18 @@ pub fn center(p: &PanelProps) -> Html {
     let timers = frame.deadlines.iter().take(8).map(|dl| {
         let name = frame.view.get(&dl.container_id).map(|s| s.name.trim_start_matches('/').to_owned()).unwrap_or_default();
         html! {
-            <li>{ format!("{} (in {}) — {}: {}", teach::clock_text(dl.at), teach::span_text(dl.at.since(frame.now).as_millis()), name, teach::timer_text(dl.kind)) }</li>
+            <li>{ format!("{} (in {}) — {}: {}", time_text::clock_text(dl.at), time_text::span_text(dl.at.since(frame.now).as_millis()), name, teach::timer_text(dl.kind)) }</li>
         }
     });
     let waiter_deadlines = frame.waiters.iter().filter(|w| w.outcome.is_none()).filter_map(|w| w.deadline.map(|d| (w, d))).map(|(w, d)| html! {
-        <li>{ format!("{} (in {}) — wait #{} gives up", teach::clock_text(d), teach::span_text(d.since(frame.now).as_millis()), w.number) }</li>
+        <li>{ format!("{} (in {}) — wait #{} gives up", time_text::clock_text(d), time_text::span_text(d.since(frame.now).as_millis()), w.number) }</li>
     });
     html! {
         <>
         <section class="card clock" aria-label="Virtual clock">
             <div class="clock-read">
-                <span class="clock-time" id="lab-clock">{ teach::clock_text(frame.now) }</span>
-                <span class="muted">{ teach::elapsed_text(start, frame.now) }</span>
+                <span class="clock-time" id="lab-clock">{ time_text::clock_text(frame.now) }</span>
+                <span class="muted">{ time_text::elapsed_text(start, frame.now) }</span>
                 <span class="muted small" id="lab-next-due">{ due_text }</span>
             </div>
             <div class="clock-buttons">

@@ -7,11 +7,12 @@ use berth_core::ops::{shell_word, url_part, Op};
 use berth_core::restart::RestartDecision;
 use berth_core::sim::{Program, TimerKind};
 use berth_core::state::StateKind;
-use berth_core::time::{human_duration, Duration, Time};
+use berth_core::time::Time;
 use berth_core::wait::WaitCondition;
 
 use super::model::{Done, Frame, Place, Record, Step, WaitInfo, DEADLINE_EXCEEDED};
-use crate::explain::{delay_text, exit_meaning};
+use crate::explain::exit_meaning;
+use crate::time_text::{clock_text, delay_text, span_text};
 
 /// The docker CLI command for a step ([`Op::cli`]); `None` for what happens on its own.
 pub fn cli(step: &Step) -> Option<String> {
@@ -49,49 +50,12 @@ pub fn happening(step: &Step) -> Option<String> {
     })
 }
 
-/// A span of milliseconds in words: "250 ms", "3 s", "3 hours".
-pub fn span_text(ms: i64) -> String {
-    if ms < 60_000 {
-        delay_text(Duration::from_millis(ms))
-    } else {
-        human_duration(Duration::from_millis(ms)).to_lowercase()
-    }
-}
-
 /// A short label of the step for the step list.
 pub fn label(step: &Step) -> String {
     cli(step)
         .or_else(|| happening(step))
         .or_else(|| api(step))
         .unwrap_or_default()
-}
-
-/// The clock as `HH:MM:SS.mmm` (UTC).
-pub fn clock_text(t: Time) -> String {
-    let Some(nanos) = t.unix_nanos() else {
-        return "never".to_owned();
-    };
-    let ms = nanos.div_euclid(1_000_000);
-    let day_ms = ms.rem_euclid(86_400_000);
-    format!(
-        "{:02}:{:02}:{:02}.{:03}",
-        day_ms / 3_600_000,
-        day_ms / 60_000 % 60,
-        day_ms / 1000 % 60,
-        day_ms % 1000
-    )
-}
-
-/// How long after the session's start `t` is: "+1.300 s", "+3 h 0 min".
-pub fn elapsed_text(start: Time, t: Time) -> String {
-    let ms = t.since(start).as_millis().max(0);
-    if ms < 60_000 {
-        format!("+{}.{:03} s", ms / 1000, ms % 1000)
-    } else if ms < 3_600_000 {
-        format!("+{} min {} s", ms / 60_000, ms / 1000 % 60)
-    } else {
-        format!("+{} h {} min", ms / 3_600_000, ms / 60_000 % 60)
-    }
 }
 
 /// What the restart policy decided after `c`'s last exit, in words.

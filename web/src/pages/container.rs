@@ -6,7 +6,6 @@ use std::rc::Rc;
 
 use berth_core::container::Container;
 use berth_core::lifecycle::Place;
-use berth_core::time::{human_duration, Time};
 use berth_core::wait::WaitCondition;
 use yew::prelude::*;
 
@@ -15,32 +14,17 @@ use crate::components::actions::ActionBar;
 use crate::components::badge::{HealthBadge, StateBadge};
 use crate::components::banners::{NoData, NoticeBanner, StaleBanner};
 use crate::components::diagram::Lifecycle;
-use crate::components::header::clock;
+use crate::components::flags::Flags;
 use crate::explain::{exit_meaning, wait_now, why};
 use crate::route::{Link, Route};
 use crate::store::use_dash;
+use crate::time_text::{clock, time_cell};
 
 /// Props of [`ContainerPage`].
 #[derive(Properties, PartialEq)]
 pub struct ContainerPageProps {
     /// An ID, unique prefix or name.
     pub id: AttrValue,
-}
-
-fn time_cell(t: Time, now: Time) -> Html {
-    if t.is_zero() {
-        return html! { <span class="muted">{ "never (0001-01-01T00:00:00Z)" }</span> };
-    }
-    html! {
-        <span title={t.to_rfc3339()}>
-            <code>{ t.to_rfc3339() }</code>
-            <span class="muted">{ format!(" — {} ago", human_duration(now.since(t)).to_lowercase()) }</span>
-        </span>
-    }
-}
-
-fn flag(b: bool) -> Html {
-    html! { <span class={if b { "flag on" } else { "flag off" }}>{ if b { "true" } else { "false" } }</span> }
 }
 
 /// The page.
@@ -80,12 +64,7 @@ pub fn container_page(p: &ContainerPageProps) -> Html {
             "Status",
             html! { <><StateBadge kind={s.kind()} /><code>{ format!(" {}", s.state_string()) }</code></> },
         ),
-        ("Running", flag(s.running)),
-        ("Paused", flag(s.paused)),
-        ("Restarting", flag(s.restarting)),
-        ("OOMKilled", flag(s.oom_killed)),
-        ("RemovalInProgress", flag(s.removal_in_progress)),
-        ("Dead", flag(s.dead)),
+        ("Flags", html! { <Flags state={Some(s.clone())} /> }),
         ("Pid", html! { <code>{ s.pid }</code> }),
         (
             "ExitCode",

@@ -9,10 +9,10 @@ use gloo::timers::callback::Interval;
 use yew::prelude::*;
 
 use crate::components::banners::NoData;
-use crate::components::header::clock;
 use crate::components::table::{ContainerTable, Rows};
 use crate::rows::{sort_rows, Sort};
 use crate::store::{use_dash, HistoryEntry, HISTORY_LEN};
+use crate::time_text::clock;
 
 /// Where the scrubber is in `history` for a chosen revision (`None`: the latest).
 pub fn index_of(history: &im::Vector<Rc<HistoryEntry>>, revision: Option<u64>) -> usize {
