@@ -139,6 +139,12 @@ async fn run_restarting_lesson(b: &Browser, shots: &str) {
                     "decision at step 3: {decision}"
                 );
                 assert_eq!(text_of(b, "#lab-restart-count").await, "1");
+                // The move, with its cause as the simulation gives it.
+                let moved = text_of(b, "#lab-transitions").await;
+                assert!(
+                    moved.contains("crash running → restarting: the process exited with code 7"),
+                    "moves at step 3: {moved}"
+                );
             }
             5 => {
                 let decision = text_of(b, "#lab-decision").await;

@@ -338,7 +338,7 @@ fn waiters_return_or_give_up_at_their_virtual_deadline() {
 }
 
 #[test]
-fn moves_follow_the_engines_events() {
+fn moves_are_the_simulations_transitions() {
     let mut lab = Lab::new(Session::default());
     let r = lab
         .apply(create(
@@ -365,7 +365,28 @@ fn moves_follow_the_engines_events() {
             Place::State(StateKind::Running)
         ]
     );
-    // rm -f of a running container: killed, then removed through removing.
+    // Each move with its cause, as the simulation reports it.
+    let causes: Vec<String> = r
+        .transitions
+        .iter()
+        .map(|t| {
+            format!(
+                "{} → {}: {}",
+                t.from.as_str(),
+                t.to.as_str(),
+                t.cause.describe()
+            )
+        })
+        .collect();
+    assert_eq!(
+        causes,
+        vec![
+            "running → exited: docker restart",
+            "exited → running: docker restart"
+        ]
+    );
+    // rm -f of a running container: the daemon marks it RemovalInProgress first, then kills it,
+    // so it reads running (Running outranks RemovalInProgress), then removing, never exited.
     let r = lab
         .apply(Step::Op(Op::Remove {
             target: t("web"),
@@ -376,14 +397,14 @@ fn moves_follow_the_engines_events() {
         r.moves[0].path,
         vec![
             Place::State(StateKind::Running),
-            Place::State(StateKind::Exited),
             Place::State(StateKind::Removing),
             Place::Removed
         ]
     );
     assert_eq!(r.moves[0].name, "/web");
     assert_eq!(r.frame.removed.values().collect::<Vec<_>>(), vec!["/web"]);
-    // A failed removal leaves the container dead, with no event at all.
+    // A failed removal leaves the container dead, with no event at all; on the way it was
+    // removing (RemovalInProgress), which the simulation's transitions show.
     lab.apply(create(
         CreateSpec::new("local/busybox:1", &["true"]).named("stuck"),
     ));
@@ -398,6 +419,7 @@ fn moves_follow_the_engines_events() {
         r.moves[0].path,
         vec![
             Place::State(StateKind::Created),
+            Place::State(StateKind::Removing),
             Place::State(StateKind::Dead)
         ]
     );

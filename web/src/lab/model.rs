@@ -14,11 +14,10 @@ use std::sync::Arc;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use berth_core::events::Event;
-use berth_core::model::Model;
+use berth_core::lifecycle::Transition;
 use berth_core::ops::Op;
 use berth_core::restart::RestartDecision;
 use berth_core::sim::{Deadline, Outcome, Reply, Sim, SimError};
-use berth_core::state::StateKind;
 use berth_core::time::{Duration, Time};
 use berth_core::view::View;
 use berth_core::wait::{StateStatus, WaitCondition, Waiter};
@@ -335,6 +334,9 @@ pub struct Record {
     pub probes: usize,
     /// The containers it moved.
     pub moves: Vec<Move>,
+    /// Every move of a container it made, with its cause, as the simulation reports them (the
+    /// first [`MAX_EVENTS_KEPT`]).
+    pub transitions: Vec<Transition>,
     /// The waiters it resolved (their numbers).
     pub resolved: Vec<usize>,
     /// The page after it.
@@ -475,10 +477,10 @@ impl Lab {
 
     /// Takes a step and records it.
     pub fn apply(&mut self, step: Step) -> &Record {
-        let before = self.current();
         let waiting_before: Vec<usize> = self.pending_numbers();
         let result = self.run(&step);
         let events = self.sim.drain_events();
+        let transitions = self.sim.drain_transitions();
         for ev in events
             .iter()
             .filter(|e| e.is_container() && e.verb() == "destroy")
@@ -488,7 +490,9 @@ impl Lab {
         }
         self.poll_waiters();
         let frame = Arc::new(self.frame_now());
-        let moves = moves(&before, &frame, &events);
+        let moves = moves(&transitions);
+        let mut transitions = transitions;
+        transitions.truncate(MAX_EVENTS_KEPT);
         let events_total = events.len();
         let probes = events.iter().filter(|e| e.verb() == "exec_die").count();
         let mut events = events;
@@ -505,6 +509,7 @@ impl Lab {
             events_total,
             probes,
             moves,
+            transitions,
             resolved,
             frame,
             played: false,
@@ -755,94 +760,26 @@ impl Lab {
     }
 }
 
-/// How the containers moved between two frames, step by step through the events: the core's
-/// mirror [`Model`] applies each event from the earlier records, so a restart shows its way out
-/// and back (running → exited → running) even though both ends are `running`.
-fn moves(before: &Frame, after: &Frame, events: &[Event]) -> Vec<Move> {
-    let mut model = Model::new();
-    for s in before.view.iter() {
-        model.upsert((*s.container).clone(), before.now);
-    }
-    let mut order: Vec<String> = Vec::new();
-    let mut paths: BTreeMap<String, Vec<Place>> = BTreeMap::new();
-    let mut names: BTreeMap<String, String> = BTreeMap::new();
-    let place_in = |model: &Model, id: &str| match model.container(id) {
-        Some(c) => Place::State(c.state.kind()),
-        None => Place::Removed,
-    };
-    for ev in events.iter().filter(|e| e.is_container()) {
-        let id = ev.id().to_owned();
-        if !paths.contains_key(&id) {
-            let start = if before.view.get(&id).is_ok() {
-                place_in(&model, &id)
-            } else {
-                Place::New
-            };
-            paths.insert(id.clone(), vec![start]);
-            order.push(id.clone());
-        }
-        if let Some(name) = ev.attribute("name") {
-            names.insert(id.clone(), format!("/{name}"));
-        }
-        model.apply(ev);
-        let now = if ev.verb() == "create" {
-            Place::State(StateKind::Created)
-        } else if ev.verb() == "destroy" {
-            Place::Removed
-        } else if model.container(&id).is_some() {
-            place_in(&model, &id)
-        } else {
-            continue;
-        };
-        push_place(paths.entry(id).or_default(), now);
-    }
-    // A change without an event (a policy restart abandoned by `stop`, a removal that starts or
-    // fails) still moves the container: the frames say where it ended.
-    for s in after.view.iter() {
-        let id = s.id().to_owned();
-        let end = Place::State(s.container.state.kind());
-        let start = match before.view.get(&id) {
-            Ok(b) => Place::State(b.container.state.kind()),
-            Err(_) => Place::New,
-        };
-        if !paths.contains_key(&id) {
-            if start == end {
-                continue;
+/// How the containers moved in a step: the simulation's own transitions, grouped by container in
+/// the order they first moved, each path from where it was to where it ended through every state
+/// it passed (a restart keeps its way out and back: running → exited → running).
+fn moves(transitions: &[Transition]) -> Vec<Move> {
+    let mut order: Vec<Move> = Vec::new();
+    for t in transitions {
+        match order.iter_mut().find(|m| m.id == t.id) {
+            Some(m) => {
+                push_place(&mut m.path, t.to);
+                m.name.clone_from(&t.name);
             }
-            paths.insert(id.clone(), vec![start]);
-            order.push(id.clone());
-        }
-        names.insert(id.clone(), s.name.clone());
-        if let Some(path) = paths.get_mut(&id) {
-            push_place(path, end);
-        }
-    }
-    for (id, path) in &mut paths {
-        if after.view.get(id).is_err() {
-            // The engine marks a container RemovalInProgress before it is gone.
-            if path.last() != Some(&Place::Removed) {
-                push_place(path, Place::Removed);
-            }
-            let len = path.len();
-            if len >= 2 && path[len - 2] != Place::State(StateKind::Removing) {
-                path.insert(len - 1, Place::State(StateKind::Removing));
-            }
+            None => order.push(Move {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                path: vec![t.from, t.to],
+            }),
         }
     }
+    order.retain(|m| m.path.len() >= 2);
     order
-        .into_iter()
-        .filter_map(|id| {
-            let path = paths.remove(&id)?;
-            if path.len() < 2 {
-                return None;
-            }
-            let name = names
-                .remove(&id)
-                .or_else(|| after.removed.get(&id).cloned())
-                .unwrap_or_default();
-            Some(Move { id, name, path })
-        })
-        .collect()
 }
 
 fn push_place(path: &mut Vec<Place>, p: Place) {

@@ -605,6 +605,16 @@ fn step_view(r: &Record, before: &Frame) -> Html {
             <div class="explanation" id="lab-explanation">
                 { for explanation.lines().map(|l| html! { <p>{ l.to_owned() }</p> }) }
             </div>
+            if !r.transitions.is_empty() {
+                <ol class="transitions small" id="lab-transitions" aria-label="Moves and their causes">
+                    { for r.transitions.iter().map(|t| html! {
+                        <li>
+                            <strong>{ t.name.trim_start_matches('/').to_owned() }</strong>
+                            { format!(" {} → {}: {}", t.from.as_str(), t.to.as_str(), t.cause.describe()) }
+                        </li>
+                    }) }
+                </ol>
+            }
             if matches!(kind_after, Some(Place::State(StateKind::Restarting))) {
                 <p class="muted small">{ "Restarting means Running and Restarting are both true: the process is gone and the restart manager's timer is running." }</p>
             }
