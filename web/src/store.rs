@@ -16,7 +16,7 @@ use berth_core::wire::EngineStatus;
 use berth_core::Model;
 use yew::{hook, use_context, Reducible, UseReducerHandle};
 
-use crate::explain::describe_change;
+use crate::narrate::describe_change;
 
 /// The store as every component gets it: [`crate::app::App`] provides it by context.
 pub type DashContext = UseReducerHandle<Dash>;

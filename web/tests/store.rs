@@ -17,7 +17,7 @@ use berth_core::time::{Duration, Time};
 use berth_core::wait::WaitCondition;
 use berth_core::wire::{Change, EngineStatus, ErrorBody};
 use berth_web::components::table::{command_cell, window};
-use berth_web::explain::{describe_change, restart_delay, wait_now, why};
+use berth_web::narrate::{describe_change, restart_delay, wait_now, why};
 use berth_web::rows::{rows, Column, Query, Sort};
 use berth_web::sse::parse_message;
 use berth_web::store::{Connection, Dash, Msg, HISTORY_LEN};

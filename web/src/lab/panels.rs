@@ -14,6 +14,7 @@ use yew::prelude::*;
 use crate::components::badge::{PlaceBadge, StateBadge};
 use crate::components::diagram::Lifecycle;
 use crate::components::flags::Flags;
+use crate::narrate;
 use crate::route::LAB_PATH;
 use crate::time_text;
 
@@ -243,7 +244,7 @@ pub fn center(p: &PanelProps) -> Html {
             let decision = frame
                 .decisions
                 .get(&c.id)
-                .map(|d| teach::decision_text(c, d));
+                .map(|d| narrate::decision_text(c, d));
             let due = teach::restart_due(&frame, &c.id);
             html! {
                 <section class="card status-card" aria-labelledby="sel-title" data-id={c.id.clone()}>
@@ -398,7 +399,7 @@ pub fn center(p: &PanelProps) -> Html {
                         <caption class="muted small">{ format!("A wait on {} placed now would…", s.name.trim_start_matches('/')) }</caption>
                         <tbody>
                             { for WaitCondition::ALL.iter().map(|c| {
-                                let now = crate::explain::wait_now(&s.container, *c);
+                                let now = crate::narrate::wait_now(&s.container, *c);
                                 let answer = match &now {
                                     Some(st) => format!("return at once: {}", st.exit_code),
                                     None => "wait".to_owned(),
@@ -607,12 +608,7 @@ fn step_view(r: &Record, before: &Frame) -> Html {
             </div>
             if !r.transitions.is_empty() {
                 <ol class="transitions small" id="lab-transitions" aria-label="Moves and their causes">
-                    { for r.transitions.iter().map(|t| html! {
-                        <li>
-                            <strong>{ t.name.trim_start_matches('/').to_owned() }</strong>
-                            { format!(" {} → {}: {}", t.from.as_str(), t.to.as_str(), t.cause.describe()) }
-                        </li>
-                    }) }
+                    { for r.transitions.iter().map(|t| html! { <li>{ narrate::transition_text(t) }</li> }) }
                 </ol>
             }
             if matches!(kind_after, Some(Place::State(StateKind::Restarting))) {

@@ -4,15 +4,14 @@
 
 use berth_core::container::Container;
 use berth_core::ops::{shell_word, url_part, Op};
-use berth_core::restart::RestartDecision;
 use berth_core::sim::{Program, TimerKind};
 use berth_core::state::StateKind;
 use berth_core::time::Time;
 use berth_core::wait::WaitCondition;
 
 use super::model::{Done, Frame, Place, Record, Step, WaitInfo, DEADLINE_EXCEEDED};
-use crate::explain::exit_meaning;
-use crate::time_text::{clock_text, delay_text, span_text};
+use crate::narrate::{decision_text, exit_meaning};
+use crate::time_text::{clock_text, span_text};
 
 /// The docker CLI command for a step ([`Op::cli`]); `None` for what happens on its own.
 pub fn cli(step: &Step) -> Option<String> {
@@ -56,33 +55,6 @@ pub fn label(step: &Step) -> String {
         .or_else(|| happening(step))
         .or_else(|| api(step))
         .unwrap_or_default()
-}
-
-/// What the restart policy decided after `c`'s last exit, in words.
-pub fn decision_text(c: &Container, d: &RestartDecision) -> String {
-    let policy = c.host_config.restart_policy.to_string();
-    if d.restart {
-        let of = if c.host_config.restart_policy.maximum_retry_count > 0 {
-            format!(
-                "restart {} of {}",
-                d.restart_count, c.host_config.restart_policy.maximum_retry_count
-            )
-        } else {
-            format!("restart {}", d.restart_count)
-        };
-        format!(
-            "{policy} → restart ({of}) after a backoff of {}",
-            delay_text(d.delay)
-        )
-    } else if c.host_config.restart_policy.is_none() {
-        "no → never restart".to_owned()
-    } else {
-        format!(
-            "{policy} → do not restart (RestartCount {}; last backoff {})",
-            d.restart_count,
-            delay_text(d.delay)
-        )
-    }
 }
 
 /// When the container's pending policy restart is due, from the engine's timers.

@@ -15,7 +15,7 @@ use crate::components::badge::{HealthBadge, StateBadge};
 use crate::components::banners::{NoData, NoticeBanner, StaleBanner};
 use crate::components::diagram::Lifecycle;
 use crate::components::flags::Flags;
-use crate::explain::{exit_meaning, wait_now, why};
+use crate::narrate::{exit_meaning, wait_now, why};
 use crate::route::{Link, Route};
 use crate::store::use_dash;
 use crate::time_text::{clock, time_cell};

@@ -1,10 +1,14 @@
-//! Plain-language accounts of a container's state, derived from the core: why it is in its
-//! state (exit codes, OOM, the restart policy and the restart manager's backoff), what each wait
-//! condition would return now, and what a change did. Pure.
+//! berth's narrator, for the dashboard and the lab: plain-language accounts derived from the
+//! core — why a container is in its state (exit codes, OOM, the restart policy and the restart
+//! manager's backoff), what the restart policy decided, what each wait condition would return
+//! now, what a change did, and each transition with its cause. Pure. The lab's words about a
+//! step of its own (the CLI command and API call, what the step did) are in `lab::teach`, built
+//! on these.
 
 use berth_core::container::Container;
 use berth_core::events::signal_name;
-use berth_core::restart::{PolicyKind, RestartManager};
+use berth_core::lifecycle::Transition;
+use berth_core::restart::{PolicyKind, RestartDecision, RestartManager};
 use berth_core::state::StateKind;
 use berth_core::time::{human_duration, Duration, Time};
 use berth_core::wait::{StateStatus, WaitCondition};
@@ -222,4 +226,43 @@ pub fn describe_change(before: Option<&Container>, after: Option<&Container>) ->
         }
     }
     "updated".to_owned()
+}
+
+/// What the restart policy decided after `c`'s last exit, in words.
+pub fn decision_text(c: &Container, d: &RestartDecision) -> String {
+    let policy = c.host_config.restart_policy.to_string();
+    if d.restart {
+        let of = if c.host_config.restart_policy.maximum_retry_count > 0 {
+            format!(
+                "restart {} of {}",
+                d.restart_count, c.host_config.restart_policy.maximum_retry_count
+            )
+        } else {
+            format!("restart {}", d.restart_count)
+        };
+        format!(
+            "{policy} → restart ({of}) after a backoff of {}",
+            delay_text(d.delay)
+        )
+    } else if c.host_config.restart_policy.is_none() {
+        "no → never restart".to_owned()
+    } else {
+        format!(
+            "{policy} → do not restart (RestartCount {}; last backoff {})",
+            d.restart_count,
+            delay_text(d.delay)
+        )
+    }
+}
+
+/// A transition with its cause, as one line: "crash running → restarting: the process exited
+/// with code 7".
+pub fn transition_text(t: &Transition) -> String {
+    format!(
+        "{} {} → {}: {}",
+        t.name.trim_start_matches('/'),
+        t.from.as_str(),
+        t.to.as_str(),
+        t.cause.describe()
+    )
 }
