@@ -25,7 +25,7 @@
 //! `stop` of one it still sees running, any event of an unknown container) keeps the flags'
 //! invariants and asks for an inspect.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -73,7 +73,7 @@ pub struct Applied {
 }
 
 /// What the model keeps beside each container record.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Entry {
     /// The model revision of the container's last change.
     revision: u64,
@@ -87,12 +87,15 @@ struct Entry {
 ///
 /// Invariant: the store, the ViewDb and the per-container entries hold the same IDs. A change to
 /// a container checkpoints it into the ViewDb with the status rendered at the change's time.
-#[derive(Debug, Default)]
+///
+/// Every part is a persistent structure (imbl), so a clone is O(1): a reader (the web app's
+/// store) can keep the model by value and change a copy.
+#[derive(Debug, Default, Clone)]
 pub struct Model {
     store: MemoryStore,
     db: ViewDb,
     revision: u64,
-    entries: HashMap<String, Entry>,
+    entries: im::HashMap<String, Entry>,
     last_event: Time,
 }
 

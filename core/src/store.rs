@@ -1,8 +1,6 @@
 //! Ports the container package's `Store` interface and its memory store (`NewMemoryStore`), with
 //! `History`'s order: newest first by creation time.
 
-use std::collections::HashMap;
-
 use crate::container::Container;
 
 /// A container store (`Store`).
@@ -25,10 +23,14 @@ pub trait Store {
     fn apply_all(&mut self, f: &mut dyn FnMut(&mut Container));
 }
 
-/// The memory store: a hash map by ID. Time: O(1) add, get and delete; O(n log n) list.
+/// The memory store: a persistent hash map by ID (imbl), so a copy of the store is O(1) and
+/// shares its containers with the original until either changes one. Time: O(log n) add, get
+/// and delete (effectively constant); O(n log n) list.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
-    by_id: HashMap<String, Container>,
+    /// Each container behind its own `Arc`: a change copies only the nodes on its path, with
+    /// pointers in them, and the container changed (when another copy of the store shares it).
+    by_id: im::HashMap<String, std::sync::Arc<Container>>,
 }
 
 impl MemoryStore {
@@ -45,19 +47,22 @@ pub fn history_order(a: &Container, b: &Container) -> std::cmp::Ordering {
 
 impl Store for MemoryStore {
     fn add(&mut self, id: &str, container: Container) {
-        self.by_id.insert(id.to_owned(), container);
+        self.by_id
+            .insert(id.to_owned(), std::sync::Arc::new(container));
     }
     fn get(&self, id: &str) -> Option<&Container> {
-        self.by_id.get(id)
+        self.by_id.get(id).map(|c| &**c)
     }
     fn get_mut(&mut self, id: &str) -> Option<&mut Container> {
-        self.by_id.get_mut(id)
+        self.by_id.get_mut(id).map(std::sync::Arc::make_mut)
     }
     fn delete(&mut self, id: &str) -> Option<Container> {
-        self.by_id.remove(id)
+        self.by_id
+            .remove(id)
+            .map(|c| std::sync::Arc::try_unwrap(c).unwrap_or_else(|shared| (*shared).clone()))
     }
     fn list(&self) -> Vec<&Container> {
-        let mut all: Vec<&Container> = self.by_id.values().collect();
+        let mut all: Vec<&Container> = self.by_id.values().map(|c| &**c).collect();
         all.sort_by(|a, b| history_order(a, b));
         all
     }
@@ -65,11 +70,11 @@ impl Store for MemoryStore {
         self.by_id.len()
     }
     fn first(&self, filter: &mut dyn FnMut(&Container) -> bool) -> Option<&Container> {
-        self.by_id.values().find(|c| filter(c))
+        self.by_id.values().map(|c| &**c).find(|c| filter(c))
     }
     fn apply_all(&mut self, f: &mut dyn FnMut(&mut Container)) {
-        for c in self.by_id.values_mut() {
-            f(c);
+        for (_, c) in self.by_id.iter_mut() {
+            f(std::sync::Arc::make_mut(c));
         }
     }
 }

@@ -3,7 +3,6 @@
 //! container's timeline. One [`Msg`] enum, one [`Reducible`] implementation, provided by context
 //! ([`use_dash`]). Pure: no DOM, so it is tested natively (`web/tests/store.rs`).
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -107,7 +106,9 @@ pub struct Notice {
 /// The store.
 #[derive(Clone)]
 pub struct Dash {
-    model: Rc<RefCell<Model>>,
+    /// The core's mirror, by value: a clone is O(1) (persistent maps), so each state of the
+    /// store has its own and the previous one is left as it was.
+    model: Model,
     /// The list as of [`Dash::revision`]; O(1) to clone.
     pub view: View,
     /// berth's revision the view is at (0 before the first snapshot).
@@ -141,7 +142,7 @@ pub struct Dash {
 
 impl PartialEq for Dash {
     fn eq(&self, other: &Dash) -> bool {
-        Rc::ptr_eq(&self.model, &other.model)
+        self.model.revision() == other.model.revision()
             && self.revision == other.revision
             && self.loaded == other.loaded
             && self.connection == other.connection
@@ -160,7 +161,7 @@ impl PartialEq for Dash {
 impl Default for Dash {
     fn default() -> Dash {
         Dash {
-            model: Rc::new(RefCell::new(Model::new())),
+            model: Model::new(),
             view: View::default(),
             revision: 0,
             loaded: false,
@@ -307,9 +308,9 @@ impl Dash {
 
     /// Applies one container record (`None`: removed) and returns what to say about it.
     fn apply_one(&mut self, id: &str, record: Option<&ContainerInspect>, at: Time) -> String {
-        let before = self.model.borrow().container(id).cloned();
+        let before = self.model.container(id).cloned();
         let after = {
-            let mut model = self.model.borrow_mut();
+            let model = &mut self.model;
             match record {
                 Some(doc) => {
                     model.upsert(doc.to_container(), at);
@@ -347,7 +348,7 @@ impl Dash {
 
     fn snapshot(&mut self, revision: u64, containers: Vec<ContainerInspect>, received_ms: i64) {
         let at = self.engine_time(received_ms);
-        let older = self.model.borrow().view();
+        let older = self.model.view();
         let incoming: BTreeMap<&str, &ContainerInspect> =
             containers.iter().map(|c| (c.id.as_str(), c)).collect();
         self.revision = revision;
@@ -366,7 +367,6 @@ impl Dash {
         for (id, doc) in &incoming {
             let same = self
                 .model
-                .borrow()
                 .container(id)
                 .is_some_and(|c| ContainerInspect::of(c) == **doc);
             if same {
@@ -375,7 +375,7 @@ impl Dash {
             summary.push(self.apply_one(id, Some(doc), at));
             changed.push((*id).to_owned());
         }
-        self.view = self.model.borrow().view();
+        self.view = self.model.view();
         self.loaded = true;
         self.last_message = Some(Time::from_unix_millis(received_ms));
         if !changed.is_empty() || self.history.is_empty() {
@@ -418,7 +418,7 @@ impl Dash {
                 ms % 1000 / 100
             ));
         }
-        self.view = self.model.borrow().view();
+        self.view = self.model.view();
         self.push_history(HistoryEntry {
             revision,
             at,
@@ -515,12 +515,12 @@ impl Reducible for Dash {
                 };
                 let at = Time::from_unix_millis(ms);
                 {
-                    let mut model = fresh.model.borrow_mut();
+                    let model = &mut fresh.model;
                     for doc in &containers {
                         model.upsert(doc.to_container(), at);
                     }
                 }
-                fresh.view = fresh.model.borrow().view();
+                fresh.view = fresh.model.view();
                 fresh.revision = containers.len() as u64;
                 fresh.loaded = true;
                 fresh.connection = Connection::Idle;

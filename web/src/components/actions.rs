@@ -267,6 +267,8 @@ pub fn action_bar(p: &ActionBarProps) -> Html {
                 return;
             }
             let names: Vec<String> = ok.iter().map(|c| c.display_name()).collect();
+            // The last action's banner goes: the progress line says what happens now.
+            dash.dispatcher().dispatch(Msg::Notify(None));
             progress.dispatch(ProgressMsg::Begin(action, names.clone()));
             // All at once, as `docker stop a b` does: each container answers in its own time.
             let answers: Rc<RefCell<Vec<Option<Answer>>>> =
