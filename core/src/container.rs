@@ -482,6 +482,13 @@ impl crate::errdefs::HasKind for DiskError {
     }
 }
 
+/// `stringid.TruncateID`: an ID as `docker ps` shows it, its first 12 characters (after any
+/// `algorithm:` prefix such as `sha256:`).
+pub fn truncate_id(id: &str) -> &str {
+    let id = id.split_once(':').map_or(id, |(_, rest)| rest);
+    id.get(..12).unwrap_or(id)
+}
+
 impl Container {
     /// `NewBaseContainer`: a created container with `id`, empty otherwise.
     pub fn new_base(id: impl Into<String>) -> Container {
@@ -500,7 +507,7 @@ impl Container {
     /// no name.
     pub fn display_name(&self) -> String {
         match self.short_name() {
-            "" => self.id.chars().take(12).collect(),
+            "" => truncate_id(&self.id).to_owned(),
             name => name.to_owned(),
         }
     }

@@ -243,6 +243,17 @@ struct Tables {
     names_by_id: OrdMap<IdKey, OrdSet<String>>,
 }
 
+/// The containers as `docker info` counts them ([`View::info_counts`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct InfoCounts {
+    /// `ContainersRunning`: running and not paused.
+    pub running: usize,
+    /// `ContainersPaused`.
+    pub paused: usize,
+    /// `ContainersStopped`: every other state.
+    pub stopped: usize,
+}
+
 /// The ViewDB: snapshots by ID and name reservations. Each method is one atomic transaction
 /// (`&mut self`); readers take a [`View`] with [`ViewDb::snapshot`].
 #[derive(Debug, Clone, Default)]
@@ -402,6 +413,22 @@ impl View {
             StateKind::ALL.iter().map(|k| (*k, 0)).collect();
         for s in self.iter() {
             *counts.entry(s.container.state.kind()).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// The containers as `docker info` counts them (`ContainersRunning`, `ContainersPaused`,
+    /// `ContainersStopped`): running and not paused, paused, and every other state — restarting,
+    /// created, exited, removing, dead — stopped (the daemon's state counter; seen on Engine
+    /// 20.10). Time: O(n).
+    pub fn info_counts(&self) -> InfoCounts {
+        let mut counts = InfoCounts::default();
+        for s in self.iter() {
+            match s.container.state.kind() {
+                StateKind::Running => counts.running += 1,
+                StateKind::Paused => counts.paused += 1,
+                _ => counts.stopped += 1,
+            }
         }
         counts
     }

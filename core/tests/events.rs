@@ -946,6 +946,20 @@ fn counts_has_all_seven_states() {
     assert_eq!(named.as_deref(), Some("a"));
     let unnamed = berth_core::Container::new_base("0123456789abcdef0123");
     assert_eq!(unnamed.display_name(), "0123456789ab");
+    // `docker info` counts running (not paused), paused, and the rest as stopped.
+    assert_eq!(
+        m.view().info_counts(),
+        berth_core::view::InfoCounts {
+            running: 1,
+            paused: 1,
+            stopped: 2
+        }
+    );
+    assert_eq!(
+        berth_core::container::truncate_id("sha256:0123456789abcdef"),
+        "0123456789ab"
+    );
+    assert_eq!(berth_core::container::truncate_id("abc"), "abc");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -28,9 +28,9 @@ pub fn app() -> Html {
 
 /// `?bench=N` in the address: the number of synthetic containers to load instead of connecting.
 fn bench_size() -> Option<usize> {
-    let search = web_sys::window()?.location().search().ok()?;
-    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
-    let n = params.get("bench")?.parse::<usize>().ok()?;
+    let n = crate::route::current_query("bench")?
+        .parse::<usize>()
+        .ok()?;
     Some(n.clamp(1, 100_000))
 }
 

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use berth_core::api::ContainerInspect;
-use berth_core::container::Container;
+use berth_core::container::{truncate_id, Container};
 use berth_core::state::StateKind;
 use berth_core::time::Time;
 use berth_core::view::View;
@@ -241,6 +241,11 @@ impl Dash {
         Time::from_unix_millis(browser_ms + self.clock_offset_ms)
     }
 
+    /// berth is linked to this page but has lost the engine (its status says not connected).
+    pub fn engine_lost(&self) -> bool {
+        self.engine.as_ref().is_some_and(|e| !e.connected)
+    }
+
     /// Why berth could not read container `id`'s latest record, if it could not (the dashboard
     /// shows its last good one).
     pub fn unreadable(&self, id: &str) -> Option<&str> {
@@ -332,7 +337,7 @@ impl Dash {
             .as_ref()
             .or(before.as_ref())
             .map(Container::display_name)
-            .unwrap_or_else(|| id.chars().take(12).collect());
+            .unwrap_or_else(|| truncate_id(id).to_owned());
         self.push_timeline(
             id,
             TimelineEntry {

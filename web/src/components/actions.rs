@@ -11,7 +11,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use berth_core::actions::{check, Action, Verdict};
-use berth_core::container::Container;
+use berth_core::container::{truncate_id, Container};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -61,11 +61,6 @@ fn doing_label(a: Action) -> &'static str {
     }
 }
 
-/// A container's ID as `docker ps` shows it: its first 12 characters.
-fn short_id(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
-}
-
 /// What the engine would say to `action` on each of `targets`: the ones it accepts and the
 /// refusals (name: message, with short IDs).
 pub fn triage(action: Action, targets: &[Arc<Container>]) -> (Vec<Arc<Container>>, Vec<String>) {
@@ -75,7 +70,7 @@ pub fn triage(action: Action, targets: &[Arc<Container>]) -> (Vec<Arc<Container>
         match check(action, c) {
             Ok(_) => ok.push(c.clone()),
             Err(r) => {
-                let message = r.message.replace(&c.id, short_id(&c.id));
+                let message = r.message.replace(&c.id, truncate_id(&c.id));
                 refused.push(if targets.len() == 1 {
                     message
                 } else {
@@ -94,10 +89,8 @@ fn offline_reason(dash: &crate::store::Dash) -> Option<&'static str> {
     }
     match &dash.connection {
         Connection::Live => dash
-            .engine
-            .as_ref()
-            .filter(|e| !e.connected)
-            .map(|_| "berth has lost the engine. They come back when berth reconnects to it"),
+            .engine_lost()
+            .then_some("berth has lost the engine. They come back when berth reconnects to it"),
         Connection::SignedOut => Some("berth refused this browser's token. Sign in again"),
         _ => Some("berth is not reachable. They come back when this page reconnects"),
     }

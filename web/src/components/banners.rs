@@ -33,7 +33,7 @@ pub fn notice_banner() -> Html {
 #[function_component(StaleBanner)]
 pub fn stale_banner() -> Html {
     let dash = use_dash();
-    let engine_down = dash.engine.as_ref().is_some_and(|e| !e.connected);
+    let engine_down = dash.engine_lost();
     if dash.synthetic || !dash.loaded || (dash.connection.is_live() && !engine_down) {
         return html! {};
     }

@@ -1,8 +1,8 @@
 //! The header: navigation, the engine (kind and version), the link's state with the time of the
 //! last event (never "live" when it is not), the counts, and the light/dark toggle.
 
-use berth_core::state::StateKind;
 use berth_core::time::human_duration;
+use berth_core::view::InfoCounts;
 use yew::prelude::*;
 
 use crate::components::theme::ThemeToggle;
@@ -49,7 +49,7 @@ pub fn header() -> Html {
         ),
         None => "no events yet".to_owned(),
     };
-    let engine_down = engine.is_some_and(|e| !e.connected);
+    let engine_down = dash.engine_lost();
     let (pill_class, pill_text, detail) = if dash.synthetic {
         (
             "warn",
@@ -99,11 +99,12 @@ pub fn header() -> Html {
             ),
         }
     };
-    // As `docker info` counts: running (not paused), paused, and every other state stopped.
-    let counts = dash.counts();
-    let running = counts.get(&StateKind::Running).copied().unwrap_or(0);
-    let paused = counts.get(&StateKind::Paused).copied().unwrap_or(0);
-    let stopped = dash.view.len().saturating_sub(running + paused);
+    // As `docker info` counts them.
+    let InfoCounts {
+        running,
+        paused,
+        stopped,
+    } = dash.view.info_counts();
     html! {
         <header class="topbar">
             <span class="brand"><span class="brand-mark" aria-hidden="true">{ "⚓" }</span>{ " berth" }</span>

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
+use berth_core::container::truncate_id;
 use berth_core::time::{human_duration, Time};
 use berth_core::view::Snapshot;
 use yew::prelude::*;
@@ -205,7 +206,7 @@ fn col_class(c: Column) -> &'static str {
 
 fn row(p: &TableProps, s: &Arc<Snapshot>, selectable: bool) -> Html {
     let id = s.id().to_owned();
-    let short: String = id.chars().take(12).collect();
+    let short = truncate_id(&id).to_owned();
     let state = &s.container.state;
     let kind = state.kind();
     let names = names_text(s);

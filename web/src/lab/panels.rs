@@ -11,6 +11,8 @@ use berth_core::wait::WaitCondition;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+use berth_core::container::truncate_id;
+
 use crate::components::badge::{PlaceBadge, StateBadge};
 use crate::components::diagram::Lifecycle;
 use crate::components::flags::Flags;
@@ -251,7 +253,7 @@ pub fn center(p: &PanelProps) -> Html {
                     <div class="status-head">
                         <h2 id="sel-title">{ s.name.trim_start_matches('/').to_owned() }</h2>
                         <StateBadge kind={st.kind()} />
-                        <code class="muted" title={c.id.clone()}>{ c.id.get(..12).unwrap_or(&c.id).to_owned() }</code>
+                        <code class="muted" title={c.id.clone()}>{ truncate_id(&c.id).to_owned() }</code>
                     </div>
                     <p class="status-text" id="lab-status" data-state={kind}>{ s.status_at(frame.now) }</p>
                     <p class="muted small status-sub">{ "docker ps Status at the virtual clock; State " }<code id="lab-state">{ kind }</code></p>
@@ -306,7 +308,7 @@ pub fn center(p: &PanelProps) -> Html {
         html! {
             <tr class={classes!("row", on.then_some("selected"))} key={id.clone()} data-id={id.clone()}>
                 <td><button type="button" class="link-button mono" onclick={Callback::from(move |_| d.emit(LabMsg::Select(pick.clone())))}
-                    aria-pressed={on.to_string()}>{ id.get(..12).unwrap_or(&id).to_owned() }</button></td>
+                    aria-pressed={on.to_string()}>{ truncate_id(&id).to_owned() }</button></td>
                 <td>{ s.name.trim_start_matches('/').to_owned() }</td>
                 <td><StateBadge kind={kind} /></td>
                 <td class="c-status">{ s.status_at(frame.now) }</td>
@@ -315,7 +317,7 @@ pub fn center(p: &PanelProps) -> Html {
         }
     });
     let gone = frame.removed.iter().map(|(id, name)| html! {
-        <li key={id.clone()}><code>{ id.get(..12).unwrap_or(id).to_owned() }</code>{ format!(" {} — removed", name.trim_start_matches('/')) }</li>
+        <li key={id.clone()}><code>{ truncate_id(id).to_owned() }</code>{ format!(" {} — removed", name.trim_start_matches('/')) }</li>
     });
     let waiters = frame.waiters.iter().rev().map(|w| {
         let state = match &w.outcome {
@@ -512,7 +514,7 @@ pub fn right(p: &PanelProps) -> Html {
     };
 
     let names = frame.view.names().map(|(name, id)| html! {
-        <tr key={name.to_owned()}><td><code>{ name.to_owned() }</code></td><td><code title={id.to_owned()}>{ id.get(..12).unwrap_or(id).to_owned() }</code></td></tr>
+        <tr key={name.to_owned()}><td><code>{ name.to_owned() }</code></td><td><code title={id.to_owned()}>{ truncate_id(id).to_owned() }</code></td></tr>
     });
     let ids: Vec<String> = frame.view.iter().map(|s| s.id().to_owned()).collect();
     let shortest = ids.iter().map(|id| {

@@ -2,7 +2,7 @@
 //! a plain account of what the engine did, built from the step's record (the engine's result,
 //! events, the restart policy's decision). Pure.
 
-use berth_core::container::Container;
+use berth_core::container::{truncate_id, Container};
 use berth_core::ops::{shell_word, url_part, Op};
 use berth_core::sim::{Program, TimerKind};
 use berth_core::state::StateKind;
@@ -154,7 +154,7 @@ pub fn explain(record: &Record, before: &Frame) -> String {
                 .get(id)
                 .map(|s| s.name.clone())
                 .unwrap_or_default(),
-            id.get(..12).unwrap_or(id)
+            truncate_id(id)
         )),
         Ok(Done::Found { id }) => out.push(format!(
             "The reference resolved to {} (full ID {id}): an exact ID, then a name, then a unique ID prefix.",
