@@ -10,7 +10,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Parser;
 
-use crate::engine::{self, ConnectOptions, EngineSpec};
+use crate::engine::{self, ConnectOptions, Engine, EngineSpec, SimFleet};
+use crate::engine_api::{self, EngineApiAddr};
 use crate::http::security::{check_listen, generate_token, Security};
 use crate::http::serve::{serve, Limits};
 use crate::http::static_files::WebDist;
@@ -65,6 +66,16 @@ pub struct Args {
     /// How many times faster than real time the simulated engine runs.
     #[arg(long, default_value_t = 1.0, value_parser = parse_speed, allow_negative_numbers = true)]
     pub sim_speed: f64,
+
+    /// What the simulated engine starts with: the demo fleet, or no container.
+    #[arg(long, value_enum, default_value = "demo")]
+    pub sim_fleet: SimFleet,
+
+    /// Also serve the Docker Engine API for the simulated engine here (`unix:///PATH` or
+    /// `tcp://127.0.0.1:PORT`), so that `DOCKER_HOST=… docker …` and docker-py drive it.
+    /// Needs `--engine sim`.
+    #[arg(long, env = "BERTH_ENGINE_API", value_name = "ADDR")]
+    pub engine_api: Option<EngineApiAddr>,
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {
@@ -119,13 +130,30 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let connect = ConnectOptions {
         docker_host: args.docker_host.clone(),
         sim_speed: args.sim_speed,
+        sim_fleet: args.sim_fleet,
     };
-    let (engine, why) = engine::connect(&args.engine, &connect)
-        .await
-        .with_context(|| format!("cannot use the {} engine", args.engine))?;
-    if let Some(why) = why {
-        eprintln!("berth: {why}");
-    }
+    let (engine, engine_api): (Arc<dyn Engine>, _) = match &args.engine_api {
+        Some(addr) => {
+            if args.engine != EngineSpec::Sim {
+                anyhow::bail!(
+                    "--engine-api serves the simulated engine only, never a real one: add                      --engine sim (the engine is {})",
+                    args.engine
+                );
+            }
+            let sim = engine::sim_engine(&connect);
+            let listener = engine_api::bind(addr).await?;
+            (sim.clone(), Some((addr.clone(), listener, sim)))
+        }
+        None => {
+            let (engine, why) = engine::connect(&args.engine, &connect)
+                .await
+                .with_context(|| format!("cannot use the {} engine", args.engine))?;
+            if let Some(why) = why {
+                eprintln!("berth: {why}");
+            }
+            (engine, None)
+        }
+    };
     let mirror = Mirror::start(engine.clone());
     // A first page load should find the containers: give the first list a moment.
     mirror.synced(Duration::from_secs(3)).await;
@@ -154,6 +182,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     if args.read_only {
         println!("berth: read-only: every action is refused");
+    }
+    if let Some((addr, listener, sim)) = engine_api {
+        println!("berth: serving the Docker Engine API of the simulated engine on {addr}");
+        tokio::spawn(engine_api::serve(listener, sim, shutdown_signal()));
     }
     // On Ctrl-C or SIGTERM: stop accepting, let requests in flight finish, but do not wait for
     // event streams, which never end on their own.
@@ -249,6 +281,53 @@ mod tests {
         assert!(
             negative.contains("\"-1\" is not a positive number"),
             "{negative}"
+        );
+    }
+
+    #[test]
+    fn the_engine_api_takes_a_unix_path_or_loopback_tcp() {
+        let args = Args::try_parse_from([
+            "berth",
+            "--engine",
+            "sim",
+            "--sim-fleet",
+            "empty",
+            "--engine-api",
+            "unix:///tmp/berth.sock",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(args.sim_fleet, SimFleet::Empty);
+        assert_eq!(
+            args.engine_api,
+            Some(EngineApiAddr::Unix(PathBuf::from("/tmp/berth.sock")))
+        );
+        let public = Args::try_parse_from(["berth", "--engine-api", "tcp://0.0.0.0:2375"])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(public.contains("loopback only"), "{public}");
+    }
+
+    #[tokio::test]
+    async fn the_engine_api_is_refused_for_a_real_engine() {
+        let args = Args::try_parse_from([
+            "berth",
+            "--engine",
+            "docker",
+            "--engine-api",
+            "tcp://127.0.0.1:1",
+            "--token",
+            "t",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let refused = run(args)
+            .await
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            refused.contains("--engine-api serves the simulated engine only"),
+            "{refused}"
         );
     }
 }

@@ -3,5 +3,6 @@
 
 pub mod cli;
 pub mod engine;
+pub mod engine_api;
 pub mod http;
 pub mod mirror;

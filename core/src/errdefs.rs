@@ -27,6 +27,9 @@ pub enum ErrorKind {
     Unreachable,
     /// The server is at capacity (HTTP 503): worth retrying.
     Unavailable,
+    /// The request asks for something not implemented (HTTP 501): what berth's simulated
+    /// engine does not simulate (stdin, networks, volumes, builds).
+    NotImplemented,
 }
 
 impl ErrorKind {
@@ -42,6 +45,7 @@ impl ErrorKind {
             ErrorKind::NotAllowed => 405,
             ErrorKind::Unreachable => 502,
             ErrorKind::Unavailable => 503,
+            ErrorKind::NotImplemented => 501,
         }
     }
 
@@ -57,6 +61,7 @@ impl ErrorKind {
             405 => ErrorKind::NotAllowed,
             502 | 504 => ErrorKind::Unreachable,
             503 => ErrorKind::Unavailable,
+            501 => ErrorKind::NotImplemented,
             _ => ErrorKind::System,
         }
     }

@@ -51,6 +51,7 @@ fn kind_name(kind: ErrorKind) -> &'static str {
         ErrorKind::NotAllowed => "not_allowed",
         ErrorKind::Unreachable => "unreachable",
         ErrorKind::Unavailable => "unavailable",
+        ErrorKind::NotImplemented => "not_implemented",
     }
 }
 

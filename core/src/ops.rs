@@ -10,7 +10,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
 use crate::actions::Action;
+use crate::errdefs::{ErrorKind, HasKind};
 use crate::restart::RestartPolicy;
 use crate::sim::CreateSpec;
 use crate::wait::WaitCondition;
@@ -147,6 +151,49 @@ impl fmt::Display for ApiRequest {
     }
 }
 
+/// An Engine API request that names no operation, or names one with a parameter the engine
+/// refuses: its kind (404 for an unknown path, 400 for a bad parameter) and the engine's message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct RequestError {
+    /// The error's kind.
+    pub kind: ErrorKind,
+    /// The engine's message.
+    pub message: String,
+}
+
+impl RequestError {
+    fn new(kind: ErrorKind, message: impl Into<String>) -> RequestError {
+        RequestError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl HasKind for RequestError {
+    fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+}
+
+/// The engine's `httputils.BoolValue`: false for absent, "", "0", "no", "false", "none" (any
+/// case, trimmed); true otherwise.
+pub fn bool_value(value: Option<&str>) -> bool {
+    let v = value.unwrap_or_default().trim().to_ascii_lowercase();
+    !matches!(v.as_str(), "" | "0" | "no" | "false" | "none")
+}
+
+/// An integer parameter as the engine's `strconv.Atoi` reads it, with its error.
+pub fn int_value(name: &str, value: &str) -> Result<i64, RequestError> {
+    value.trim().parse::<i64>().map_err(|_| {
+        RequestError::new(
+            ErrorKind::InvalidParameter,
+            format!("invalid value for {name}: strconv.Atoi: parsing {value:?}: invalid syntax"),
+        )
+    })
+}
+
 /// A path segment or query value, percent-encoded where a URL needs it.
 pub fn url_part(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -237,8 +284,26 @@ fn create_command(spec: &CreateSpec) -> String {
     for (k, v) in &spec.labels {
         words.push(format!("--label {}", shell_word(&format!("{k}={v}"))));
     }
+    for e in &spec.env {
+        words.push(format!("--env {}", shell_word(e)));
+    }
+    if !spec.hostname.is_empty() {
+        words.push(format!("--hostname {}", shell_word(&spec.hostname)));
+    }
+    if !spec.domainname.is_empty() {
+        words.push(format!("--domainname {}", shell_word(&spec.domainname)));
+    }
+    for b in spec.binds.iter().flatten() {
+        words.push(format!("--volume {}", shell_word(b)));
+    }
+    // The CLI takes one word for --entrypoint; the rest of an entrypoint goes before the command.
+    let mut rest: &[String] = &[];
+    if let Some((first, more)) = spec.entrypoint.as_deref().and_then(<[String]>::split_first) {
+        words.push(format!("--entrypoint {}", shell_word(first)));
+        rest = more;
+    }
     words.push(shell_word(&spec.image));
-    words.extend(spec.cmd.iter().map(|w| shell_word(w)));
+    words.extend(rest.iter().chain(&spec.cmd).map(|w| shell_word(w)));
     words.join(" ")
 }
 
@@ -248,6 +313,18 @@ fn create_body(spec: &CreateSpec) -> serde_json::Value {
     let mut body = serde_json::Map::new();
     body.insert("Image".into(), spec.image.clone().into());
     body.insert("Cmd".into(), spec.cmd.clone().into());
+    if let Some(entrypoint) = &spec.entrypoint {
+        body.insert("Entrypoint".into(), entrypoint.clone().into());
+    }
+    if !spec.env.is_empty() {
+        body.insert("Env".into(), spec.env.clone().into());
+    }
+    if !spec.hostname.is_empty() {
+        body.insert("Hostname".into(), spec.hostname.clone().into());
+    }
+    if !spec.domainname.is_empty() {
+        body.insert("Domainname".into(), spec.domainname.clone().into());
+    }
     if !spec.labels.is_empty() {
         body.insert(
             "Labels".into(),
@@ -279,6 +356,9 @@ fn create_body(spec: &CreateSpec) -> serde_json::Value {
     }
     if spec.memory > 0 {
         host.insert("Memory".into(), spec.memory.into());
+    }
+    if let Some(binds) = &spec.binds {
+        host.insert("Binds".into(), binds.clone().into());
     }
     body.insert("HostConfig".into(), host.into());
     body.into()
@@ -387,6 +467,66 @@ impl Op {
             Op::Update { target, restart } => {
                 format!("docker update --restart {restart} {}", r(target))
             }
+        })
+    }
+
+    /// Reads an Engine API request on a container: `method` (`POST` or `DELETE`), the
+    /// container reference of its path, the `verb` after it (`stop`, `kill`, …; empty for
+    /// `DELETE /containers/{id}`), and its query, decoded. The reverse of [`Op::request`], for
+    /// every operation but create (whose body [`CreateSpec::from_create_request`] reads).
+    pub fn from_request(
+        method: &str,
+        target: &str,
+        verb: &str,
+        query: &BTreeMap<String, String>,
+    ) -> Result<Op, RequestError> {
+        let target = target.to_owned();
+        let param = |name: &str| {
+            query
+                .get(name)
+                .map(String::as_str)
+                .filter(|v| !v.is_empty())
+        };
+        let timeout = || param("t").map(|t| int_value("t", t)).transpose();
+        Ok(match (method, verb) {
+            ("DELETE", "") => Op::Remove {
+                target,
+                force: bool_value(param("force")),
+            },
+            ("POST", "start") => Op::Start { target },
+            ("POST", "stop") => Op::Stop {
+                target,
+                timeout: timeout()?,
+            },
+            ("POST", "restart") => Op::Restart {
+                target,
+                timeout: timeout()?,
+            },
+            ("POST", "kill") => Op::Kill {
+                target,
+                signal: param("signal").map(str::to_owned),
+            },
+            ("POST", "pause") => Op::Pause { target },
+            ("POST", "unpause") => Op::Unpause { target },
+            ("POST", "rename") => match param("name") {
+                Some(name) => Op::Rename {
+                    target,
+                    name: name.to_owned(),
+                },
+                None => {
+                    return Err(RequestError::new(
+                        ErrorKind::InvalidParameter,
+                        "Neither old nor new names may be empty",
+                    ))
+                }
+            },
+            ("POST", "wait") => Op::Wait {
+                target,
+                condition: WaitCondition::from_str(param("condition").unwrap_or_default())
+                    .map_err(|e| RequestError::new(e.kind(), e.to_string()))?,
+                timeout_ms: None,
+            },
+            _ => return Err(RequestError::new(ErrorKind::NotFound, "page not found")),
         })
     }
 

@@ -36,6 +36,7 @@
 //! Errors carry the engine's HTTP status and message verbatim ([`SimError`]); "not modified"
 //! (HTTP 304) is a success, [`Outcome::NotModified`].
 
+mod command;
 mod demo;
 mod names;
 mod spec;
@@ -60,6 +61,7 @@ use crate::time::{Duration, Time};
 use crate::view::{View, ViewDb, ViewError};
 use crate::wait::{WaitCondition, Waiter};
 
+pub use command::{read_command, read_probe, split_words, Reading, UNREAD_DEFAULT, UNREAD_LABEL};
 pub use demo::{CRASHY_RELAUNCH, DEMO_SEED};
 use names::{digest, is_valid_name, random_name, VALID_NAME_CHARS};
 pub use spec::{CreateSpec, Probe, Program};
@@ -305,17 +307,32 @@ impl Sim {
             None => self.generate_name(&id),
         };
 
-        let cmd = if spec.cmd.is_empty() {
+        // The image's command, `/bin/sh`, unless an entrypoint replaces it.
+        let cmd = if spec.cmd.is_empty() && spec.entrypoint.is_none() {
             vec!["/bin/sh".to_owned()]
         } else {
             spec.cmd.clone()
         };
+        let argv: Vec<String> = spec
+            .entrypoint
+            .iter()
+            .flatten()
+            .chain(cmd.iter())
+            .cloned()
+            .collect();
         let mut c = Container::new_base(id.clone());
         c.created = self.now;
-        c.path = cmd.first().cloned().unwrap_or_default();
-        c.args = cmd.get(1..).map(<[String]>::to_vec).unwrap_or_default();
+        c.path = argv.first().cloned().unwrap_or_default();
+        c.args = argv.get(1..).map(<[String]>::to_vec).unwrap_or_default();
         c.config = Config {
-            hostname: id.get(..12).unwrap_or(&id).to_owned(),
+            hostname: if spec.hostname.is_empty() {
+                id.get(..12).unwrap_or(&id).to_owned()
+            } else {
+                spec.hostname.clone()
+            },
+            domainname: spec.domainname.clone(),
+            env: (!spec.env.is_empty()).then(|| spec.env.clone()),
+            entrypoint: spec.entrypoint.clone(),
             cmd,
             healthcheck: spec.healthcheck.clone(),
             image: spec.image.clone(),
@@ -330,6 +347,7 @@ impl Sim {
         c.os = "linux".to_owned();
         c.log_path = format!("/var/lib/docker/containers/{id}/{id}-json.log");
         c.host_config = HostConfig {
+            binds: spec.binds.clone(),
             network_mode: "none".to_owned(),
             restart_policy: spec.restart.clone(),
             auto_remove: spec.auto_remove,
@@ -1015,11 +1033,8 @@ impl Sim {
             p.probes_run = 0;
             p.frozen = None;
             program_due = match p.program {
-                Program::ExitsAfter { after_ms, .. } => Some(after_ms),
                 Program::AllocatesMemory { after_ms } if memory > 0 => Some(after_ms),
-                Program::AllocatesMemory { .. }
-                | Program::RunsForever
-                | Program::IgnoresSigterm => None,
+                program => program.exits_after().map(|(after_ms, _)| after_ms),
             };
         }
         if let Some(ms) = program_due {
@@ -1386,9 +1401,11 @@ impl Sim {
                 .and_then(|p| p.pending.iter().find(|s| s.op == timer.op))
                 .map_or(Cause::Unknown, |s| s.cause.clone()),
             TimerKind::ProgramExit => match process.map(|p| p.program) {
-                Some(Program::ExitsAfter { code, .. }) => Cause::Exit { code },
                 Some(Program::AllocatesMemory { .. }) => Cause::Oom,
-                _ => Cause::Unknown,
+                Some(program) => program
+                    .exits_after()
+                    .map_or(Cause::Unknown, |(_, code)| Cause::Exit { code }),
+                None => Cause::Unknown,
             },
             TimerKind::HealthProbe | TimerKind::Relaunch => Cause::Unknown,
         }
@@ -1435,9 +1452,13 @@ impl Sim {
             TimerKind::ProgramExit => {
                 if running && !paused && !restarting {
                     match self.processes.get(id).map(|p| p.program) {
-                        Some(Program::ExitsAfter { code, .. }) => self.handle_exit(id, code, false),
                         Some(Program::AllocatesMemory { .. }) => self.handle_exit(id, 137, true),
-                        _ => {}
+                        Some(program) => {
+                            if let Some((_, code)) = program.exits_after() {
+                                self.handle_exit(id, code, false);
+                            }
+                        }
+                        None => {}
                     }
                 }
             }

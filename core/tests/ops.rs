@@ -384,3 +384,144 @@ fn update_sets_the_restart_policy_as_the_engine_does() {
     );
     assert!(sim.update("nope", RestartPolicy::always()).is_err());
 }
+
+/// Decodes `%XX` in a query value or path segment as the server's router does.
+fn decoded(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], s.get(i + 1..i + 3)) {
+            (b'%', Some(hex)) => {
+                out.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[test]
+fn each_request_reads_back_as_its_operation() {
+    let ops = [
+        Op::Start { target: t("a b") },
+        Op::Stop {
+            target: t("web"),
+            timeout: Some(3),
+        },
+        Op::Stop {
+            target: t("web"),
+            timeout: None,
+        },
+        Op::Restart {
+            target: t("web"),
+            timeout: Some(-1),
+        },
+        Op::Kill {
+            target: t("web"),
+            signal: Some(t("SIGHUP")),
+        },
+        Op::Kill {
+            target: t("web"),
+            signal: None,
+        },
+        Op::Pause { target: t("web") },
+        Op::Unpause { target: t("web") },
+        Op::Remove {
+            target: t("web"),
+            force: true,
+        },
+        Op::Remove {
+            target: t("web"),
+            force: false,
+        },
+        Op::Rename {
+            target: t("web"),
+            name: t("new/name"),
+        },
+        Op::Wait {
+            target: t("web"),
+            condition: WaitCondition::NextExit,
+            timeout_ms: None,
+        },
+    ];
+    for op in ops {
+        let request = op.request();
+        let segments: Vec<&str> = request.path.split('/').collect();
+        let (target, verb) = match segments.as_slice() {
+            ["", "containers", target] => (decoded(target), ""),
+            ["", "containers", target, verb] => (decoded(target), *verb),
+            other => panic!("{other:?}"),
+        };
+        let query = request
+            .query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        let back = Op::from_request(request.method, &target, verb, &query);
+        assert_eq!(back, Ok(op), "{request}");
+    }
+}
+
+#[test]
+fn requests_the_engine_refuses() {
+    let q = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    let refused = |method, verb, query| {
+        Op::from_request(method, "web", verb, &query)
+            .err()
+            .map(|e| (e.kind, e.message))
+    };
+    assert_eq!(
+        refused("POST", "stop", q(&[("t", "soon")])),
+        Some((
+            ErrorKind::InvalidParameter,
+            t(r#"invalid value for t: strconv.Atoi: parsing "soon": invalid syntax"#)
+        ))
+    );
+    assert_eq!(
+        refused("POST", "rename", q(&[])),
+        Some((
+            ErrorKind::InvalidParameter,
+            t("Neither old nor new names may be empty")
+        ))
+    );
+    assert_eq!(
+        refused("POST", "wait", q(&[("condition", "later")])).map(|e| e.0),
+        Some(ErrorKind::InvalidParameter)
+    );
+    assert_eq!(
+        refused("POST", "frobnicate", q(&[])),
+        Some((ErrorKind::NotFound, t("page not found")))
+    );
+    assert_eq!(
+        refused("GET", "stop", q(&[])).map(|e| e.0),
+        Some(ErrorKind::NotFound)
+    );
+}
+
+#[test]
+fn bool_values_as_the_engine_reads_them() {
+    use berth_core::ops::bool_value;
+    for v in [
+        None,
+        Some(""),
+        Some("0"),
+        Some("no"),
+        Some("FALSE"),
+        Some(" none "),
+    ] {
+        assert!(!bool_value(v), "{v:?}");
+    }
+    for v in [Some("1"), Some("true"), Some("yes"), Some("x")] {
+        assert!(bool_value(v), "{v:?}");
+    }
+}

@@ -12,6 +12,7 @@
 //! `cargo xtask test`, which sets [`REQUIRE_ENV`], fails instead.
 
 pub mod browser;
+pub mod engine_api;
 
 use std::collections::BTreeMap;
 use std::io::BufRead as _;
@@ -276,7 +277,7 @@ impl PrivateDaemon {
         let bin = root.join("bin");
         std::fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("{e}"));
         std::fs::copy(require_busybox(), bin.join("busybox")).unwrap_or_else(|e| panic!("{e}"));
-        for applet in ["sh", "sleep", "echo", "true", "false", "cat", "kill"] {
+        for applet in ["sh", "sleep", "echo", "true", "false", "cat", "kill", "top"] {
             std::os::unix::fs::symlink("busybox", bin.join(applet))
                 .unwrap_or_else(|e| panic!("{e}"));
         }
@@ -360,6 +361,11 @@ impl PrivateDaemon {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// The `docker` CLI on this daemon, as [`engine_api::Cli`] runs it (any outcome).
+    pub fn cli(&self) -> engine_api::Cli {
+        engine_api::Cli::new(&self.host(), &self.dir)
     }
 
     /// An Engine API client on this daemon's socket.

@@ -211,25 +211,6 @@ fn create_writes_the_options_as_flags() {
 }
 
 #[test]
-fn commands_split_as_a_shell_would() {
-    assert_eq!(
-        teach::split_command("sh -c 'sleep 1; exit 7'"),
-        vec!["sh", "-c", "sleep 1; exit 7"]
-    );
-    assert_eq!(
-        teach::split_command(r#"  echo "a \"b\"" c\ d  "#),
-        vec!["echo", "a \"b\"", "c d"]
-    );
-    assert_eq!(teach::split_command("''"), vec![""]);
-    assert!(teach::split_command("   ").is_empty());
-    // An unclosed quote keeps what it has (never panics on what a learner types).
-    assert_eq!(
-        teach::split_command("sh -c 'exit"),
-        vec!["sh", "-c", "exit"]
-    );
-}
-
-#[test]
 fn the_clock_reads_in_hours_minutes_seconds_and_millis() {
     let t0 = DEFAULT_START;
     assert_eq!(time_text::clock_text(t0), "09:00:00.000");

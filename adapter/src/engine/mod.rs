@@ -257,6 +257,18 @@ pub struct ConnectOptions {
     pub docker_host: String,
     /// How many times faster than real time the simulation runs.
     pub sim_speed: f64,
+    /// What the simulation starts with.
+    pub sim_fleet: SimFleet,
+}
+
+/// What the simulated engine starts with (`--sim-fleet`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SimFleet {
+    /// The demo fleet: a web server, a healthy API, a crash loop, an OOM, a paused cache.
+    #[default]
+    Demo,
+    /// No container: an empty engine, for a lesson or a test that starts from nothing.
+    Empty,
 }
 
 impl Default for ConnectOptions {
@@ -264,6 +276,7 @@ impl Default for ConnectOptions {
         ConnectOptions {
             docker_host: "unix:///var/run/docker.sock".to_owned(),
             sim_speed: 1.0,
+            sim_fleet: SimFleet::Demo,
         }
     }
 }
@@ -318,8 +331,15 @@ async fn answers(host: &str) -> Result<docker::DockerEngine, String> {
     }
 }
 
-fn sim_engine(opts: &ConnectOptions) -> Arc<dyn Engine> {
-    Arc::new(sim::SimEngine::demo(opts.sim_speed))
+/// The simulated engine `opts` ask for, running.
+pub fn sim_engine(opts: &ConnectOptions) -> Arc<sim::SimEngine> {
+    Arc::new(match opts.sim_fleet {
+        SimFleet::Demo => sim::SimEngine::demo(opts.sim_speed),
+        SimFleet::Empty => sim::SimEngine::new(
+            berth_core::sim::Sim::new(system_now(), berth_core::sim::DEMO_SEED),
+            opts.sim_speed,
+        ),
+    })
 }
 
 #[cfg(test)]

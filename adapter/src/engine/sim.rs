@@ -14,9 +14,11 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use async_trait::async_trait;
 use berth_core::events::Event;
+use berth_core::lifecycle::By;
 use berth_core::ops::Op;
 use berth_core::sim::{Outcome, Reply, Sim, SimError};
 use berth_core::time::Time;
+use berth_core::view::View;
 use berth_core::wait::WaitCondition;
 use berth_core::Container;
 use futures_util::stream::{self, StreamExt};
@@ -143,6 +145,65 @@ impl SimEngine {
         SimEngine { shared }
     }
 
+    /// How many times faster than real time the virtual clock runs.
+    pub fn speed(&self) -> f64 {
+        self.shared.clock.speed
+    }
+
+    /// The ID of the `none` network every simulated container is on.
+    pub fn none_network_id(&self) -> String {
+        self.shared.lock().sim.none_network_id().to_owned()
+    }
+
+    /// The containers as they stand at the current virtual time, and that time.
+    pub fn view(&self) -> (View, Time) {
+        self.with_sim(|sim| (sim.view(), sim.now()))
+    }
+
+    /// Carries out `op` for the client `by` (berth itself, or another client of the engine
+    /// such as the `docker` CLI through [`crate::engine_api`]), answering as the Engine API
+    /// does: a stop or restart once the process has exited, a wait once its condition is met.
+    pub async fn apply_as(&self, op: &Op, by: By) -> Result<Answer, EngineError> {
+        match op {
+            Op::Stop { target, .. } | Op::Restart { target, .. } => {
+                // The engine answers a stop or restart once the process has exited (and, for a
+                // restart, started again, which the sim does in the same step): when the
+                // process ignores the stop signal, wait for the exit the operation set in
+                // motion (the SIGKILL at the timeout).
+                let placed = self.with_sim(|sim| {
+                    sim.set_client(by);
+                    let was_running = sim
+                        .inspect(target)
+                        .map(|c| c.state.running && !c.state.restarting)
+                        .unwrap_or(false);
+                    let mut waiter = sim.wait(target, WaitCondition::NextExit)?;
+                    let result = sim.apply(op)?;
+                    let pending = waiter.try_result().is_none();
+                    let must_wait =
+                        matches!(result, Reply::Outcome(Outcome::Done)) && was_running && pending;
+                    Ok((result, must_wait.then_some(waiter)))
+                });
+                let (result, waiter) = placed.map_err(engine_error)?;
+                if let Some(waiter) = waiter {
+                    waiter.await;
+                }
+                answer(result).await
+            }
+            _ => answer(self.begin(op, by)?).await,
+        }
+    }
+
+    /// Carries out `op` for the client `by` as far as it goes at once: a wait is placed, and
+    /// its [`Reply::Waiting`] resolves when the condition is met (the ticker advances the
+    /// clock meanwhile), which lets the Engine API answer a wait's head before its body.
+    pub fn begin(&self, op: &Op, by: By) -> Result<Reply, EngineError> {
+        self.with_sim(|sim| {
+            sim.set_client(by);
+            sim.apply(op)
+        })
+        .map_err(engine_error)
+    }
+
     /// Runs `op` on the sim at the current virtual time, publishes its events and wakes the
     /// ticker.
     fn with_sim<T>(&self, op: impl FnOnce(&mut Sim) -> T) -> T {
@@ -207,7 +268,7 @@ async fn answer(reply: Reply) -> Result<Answer, EngineError> {
 }
 
 /// The architecture as the Engine API names it.
-fn engine_arch() -> &'static str {
+pub(crate) fn engine_arch() -> &'static str {
     match std::env::consts::ARCH {
         "x86_64" => "amd64",
         "aarch64" => "arm64",
@@ -269,35 +330,6 @@ impl Engine for SimEngine {
     }
 
     async fn apply(&self, op: &Op) -> Result<Answer, EngineError> {
-        match op {
-            Op::Stop { target, .. } | Op::Restart { target, .. } => {
-                // The engine answers a stop or restart once the process has exited (and, for a
-                // restart, started again, which the sim does in the same step): when the
-                // process ignores the stop signal, wait for the exit the operation set in
-                // motion (the SIGKILL at the timeout).
-                let placed = self.with_sim(|sim| {
-                    let was_running = sim
-                        .inspect(target)
-                        .map(|c| c.state.running && !c.state.restarting)
-                        .unwrap_or(false);
-                    let mut waiter = sim.wait(target, WaitCondition::NextExit)?;
-                    let result = sim.apply(op)?;
-                    let pending = waiter.try_result().is_none();
-                    let must_wait =
-                        matches!(result, Reply::Outcome(Outcome::Done)) && was_running && pending;
-                    Ok((result, must_wait.then_some(waiter)))
-                });
-                let (result, waiter) = placed.map_err(engine_error)?;
-                if let Some(waiter) = waiter {
-                    waiter.await;
-                }
-                answer(result).await
-            }
-            _ => {
-                let reply = self.with_sim(|sim| sim.apply(op)).map_err(engine_error)?;
-                // The ticker advances the clock while a waiter waits.
-                answer(reply).await
-            }
-        }
+        self.apply_as(op, By::Berth).await
     }
 }

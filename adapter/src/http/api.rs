@@ -1,7 +1,7 @@
 //! The JSON API: the container list and inspect (served from the mirror), the actions and the
 //! wait (forwarded to the engine), and the engine's status.
 
-use std::str::FromStr;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::extract::State;
@@ -11,9 +11,8 @@ use axum::Json;
 use berth_core::api::{ContainerInspect, ContainerSummary};
 use berth_core::errdefs::ErrorKind;
 use berth_core::filters::{self, Filters, ListOptions};
-use berth_core::ops::Op;
+use berth_core::ops::{bool_value, int_value, Op};
 use berth_core::view::ViewError;
-use berth_core::wait::WaitCondition;
 use berth_core::wire::EngineStatus;
 use serde::Deserialize;
 
@@ -23,21 +22,6 @@ use crate::engine::{Answer, Outcome};
 
 /// How long an action's answer waits for the mirror to show its effect.
 const CONFIRM_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// The engine's `httputils.BoolValue`: false for absent, "", "0", "no", "false", "none"
-/// (any case, trimmed); true otherwise.
-pub fn bool_value(value: Option<&str>) -> bool {
-    let v = value.unwrap_or_default().trim().to_ascii_lowercase();
-    !matches!(v.as_str(), "" | "0" | "no" | "false" | "none")
-}
-
-fn parse_int(name: &str, value: &str) -> Result<i64, ApiError> {
-    value.trim().parse::<i64>().map_err(|_| {
-        ApiError::bad_request(format!(
-            "invalid value for {name}: strconv.Atoi: parsing {value:?}: invalid syntax"
-        ))
-    })
-}
 
 /// `GET /api/containers` parameters.
 #[derive(Debug, Deserialize, Default)]
@@ -54,7 +38,9 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<ContainerSummary>>, ApiError> {
     let limit = match q.limit.as_deref().filter(|l| !l.is_empty()) {
-        Some(l) => usize::try_from(parse_int("limit", l)?).ok(),
+        Some(l) => {
+            usize::try_from(int_value("limit", l).map_err(|e| ApiError::from_core(&e))?).ok()
+        }
         None => None,
     };
     let opts = ListOptions {
@@ -81,16 +67,6 @@ pub async fn inspect(
         .resolve(&reference)
         .map_err(|e| ApiError::from_core(&e))?;
     Ok(Json(ContainerInspect::of(&snapshot.container)))
-}
-
-/// Parameters of the operations.
-#[derive(Debug, Deserialize, Default)]
-pub struct OperationQuery {
-    t: Option<String>,
-    signal: Option<String>,
-    condition: Option<String>,
-    name: Option<String>,
-    force: Option<String>,
 }
 
 fn refuse_if_read_only(state: &AppState) -> Result<(), ApiError> {
@@ -147,50 +123,17 @@ async fn forward(state: &AppState, op: Op) -> Result<Response, ApiError> {
 
 /// `POST /api/containers/{reference}/{operation}`: `start`, `stop` and `restart` (`?t=`),
 /// `pause`, `unpause`, `kill` (`?signal=`), `rename` (`?name=`) and `wait` (`?condition=`),
-/// read as the engine reads them ([`Op`]).
+/// read as the engine reads them ([`Op::from_request`]).
 pub async fn operate(
     State(state): State<AppState>,
     ApiPath((target, operation)): ApiPath<(String, String)>,
-    ApiQuery(q): ApiQuery<OperationQuery>,
+    ApiQuery(q): ApiQuery<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let timeout = || match q.t.as_deref().filter(|t| !t.is_empty()) {
-        Some(t) => parse_int("t", t).map(Some),
-        None => Ok(None),
-    };
-    let op = match operation.as_str() {
-        "wait" => Op::Wait {
-            target,
-            condition: WaitCondition::from_str(q.condition.as_deref().unwrap_or_default())
-                .map_err(|e| ApiError::from_core(&e))?,
-            timeout_ms: None,
-        },
-        "rename" => {
-            let name = q.name.clone().unwrap_or_default();
-            if name.is_empty() {
-                return Err(ApiError::of_kind(
-                    ErrorKind::InvalidParameter,
-                    "Neither old nor new names may be empty",
-                ));
-            }
-            Op::Rename { target, name }
-        }
-        "start" => Op::Start { target },
-        "stop" => Op::Stop {
-            target,
-            timeout: timeout()?,
-        },
-        "restart" => Op::Restart {
-            target,
-            timeout: timeout()?,
-        },
-        "pause" => Op::Pause { target },
-        "unpause" => Op::Unpause { target },
-        "kill" => Op::Kill {
-            target,
-            signal: q.signal.clone().filter(|s| !s.is_empty()),
-        },
-        _ => return Err(page_not_found()),
-    };
+    if operation.is_empty() {
+        return Err(page_not_found());
+    }
+    let op =
+        Op::from_request("POST", &target, &operation, &q).map_err(|e| ApiError::from_core(&e))?;
     forward(&state, op).await
 }
 
@@ -198,10 +141,10 @@ pub async fn operate(
 pub async fn remove(
     State(state): State<AppState>,
     ApiPath(target): ApiPath<String>,
-    ApiQuery(q): ApiQuery<OperationQuery>,
+    ApiQuery(q): ApiQuery<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let force = bool_value(q.force.as_deref());
-    forward(&state, Op::Remove { target, force }).await
+    let op = Op::from_request("DELETE", &target, "", &q).map_err(|e| ApiError::from_core(&e))?;
+    forward(&state, op).await
 }
 
 /// The engine status now (`GET /api/engine`, the stream's `engine` message).
@@ -247,26 +190,4 @@ pub async fn not_found() -> ApiError {
 /// A known path with another method.
 pub async fn method_not_allowed() -> ApiError {
     ApiError::of_kind(ErrorKind::NotAllowed, "method not allowed")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bool_values_as_the_engine_reads_them() {
-        for v in [
-            None,
-            Some(""),
-            Some("0"),
-            Some("no"),
-            Some("FALSE"),
-            Some(" none "),
-        ] {
-            assert!(!bool_value(v), "{v:?}");
-        }
-        for v in [Some("1"), Some("true"), Some("yes"), Some("x")] {
-            assert!(bool_value(v), "{v:?}");
-        }
-    }
 }

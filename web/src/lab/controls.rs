@@ -14,7 +14,6 @@ use yew::prelude::*;
 
 use super::model::Step;
 use super::state::{LabMsg, LabState};
-use super::teach::split_command;
 
 /// Props of the lab's panels.
 #[derive(Properties, PartialEq)]
@@ -194,7 +193,7 @@ fn create_form(p: &PanelProps) -> Html {
             let spec = CreateSpec {
                 name: Some(name.trim().to_owned()).filter(|n| !n.is_empty()),
                 image: image.trim().to_owned(),
-                cmd: split_command(command),
+                cmd: berth_core::sim::split_words(command),
                 restart,
                 healthcheck,
                 probe,

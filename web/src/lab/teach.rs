@@ -339,6 +339,10 @@ pub fn program_text(p: &Program) -> String {
             format!("exits {code} after {}", span_text(*after_ms))
         }
         Program::IgnoresSigterm => "ignores SIGTERM (PID 1 without a handler)".to_owned(),
+        Program::ExitsIgnoringSignals { after_ms, code } => format!(
+            "exits {code} after {}, ignoring SIGTERM (PID 1 without a handler)",
+            span_text(*after_ms)
+        ),
         Program::AllocatesMemory { after_ms } => {
             format!(
                 "allocates memory (OOM after {} with -m)",
@@ -346,49 +350,4 @@ pub fn program_text(p: &Program) -> String {
             )
         }
     }
-}
-
-/// Splits a command line into words as a shell would for simple input: whitespace separates,
-/// single and double quotes group (no escapes inside single quotes; `\` escapes outside them).
-pub fn split_command(line: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut quote: Option<char> = None;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some('"'), '\\') => {
-                if let Some(n) = chars.next() {
-                    word.push(n);
-                }
-            }
-            (Some(_), c) => word.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, '\\') => {
-                if let Some(n) = chars.next() {
-                    word.push(n);
-                    in_word = true;
-                }
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            (None, c) => {
-                word.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    words
 }

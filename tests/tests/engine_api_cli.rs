@@ -1,0 +1,286 @@
+//! The real `docker` CLI against berth's simulated engine through its Engine API
+//! (`adapter/src/engine_api/`), side by side with a private real dockerd: the same scenario on
+//! both, and every command's exit code, output and error compared, with what must differ
+//! (IDs, times) masked.
+
+use berth_tests::engine_api::{Cli, CliRun, SimEngineApi};
+use berth_tests::{skip_unless, Need, PrivateDaemon, IMAGE};
+
+/// IDs, times and durations masked, so two engines' outputs compare.
+fn masked(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut words: Vec<String> = Vec::new();
+        for word in line.split(' ') {
+            let hex = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+            let is_id = hex.len() >= 12 && hex.chars().all(|c| c.is_ascii_hexdigit());
+            words.push(if is_id {
+                word.replace(hex, "<id>")
+            } else {
+                word.to_owned()
+            });
+        }
+        out.push_str(&mask_times(&words.join(" ")));
+        out.push('\n');
+    }
+    out.trim_end().to_owned()
+}
+
+/// `Up 3 seconds`, `Exited (0) 2 seconds ago`, RFC 3339 times and pids, masked.
+fn mask_times(line: &str) -> String {
+    let mut s = line.to_owned();
+    for unit in ["Less than a second", "About a minute", "About an hour"] {
+        s = s.replace(unit, "<t>");
+    }
+    let words: Vec<&str> = s.split(' ').collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        let next = words.get(i + 1).copied().unwrap_or_default();
+        if w.chars().all(|c| c.is_ascii_digit())
+            && !w.is_empty()
+            && ["second", "seconds", "minute", "minutes", "hours"].contains(&next)
+        {
+            out.push("<t>".to_owned());
+            i += 2;
+            continue;
+        }
+        out.push(w.to_owned());
+        i += 1;
+    }
+    let mut s = mask_json_times(&out.join(" "));
+    if let Some(start) = s.find("\"Pid\":").map(|i| i + 6) {
+        let end = s[start..]
+            .find(|c: char| !c.is_ascii_digit())
+            .map_or(s.len(), |e| start + e);
+        if &s[start..end] != "0" {
+            s.replace_range(start..end, "<pid>");
+        }
+    }
+    s
+}
+
+/// `"StartedAt":"2026-…Z"` → `"StartedAt":"<time>"`; the zero time (`0001-01-01…`) is kept
+/// apart as `<zero>`, since whether a time is set is part of the state.
+fn mask_json_times(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    loop {
+        let next = ["\"StartedAt\":\"", "\"FinishedAt\":\""]
+            .iter()
+            .filter_map(|key| rest.find(key).map(|i| i + key.len()))
+            .min();
+        let Some(start) = next else {
+            out.push_str(rest);
+            return out;
+        };
+        let end = rest[start..].find('"').map_or(rest.len(), |e| start + e);
+        out.push_str(&rest[..start]);
+        out.push_str(if rest[start..end].starts_with("0001-") {
+            "<zero>"
+        } else {
+            "<time>"
+        });
+        rest = &rest[end..];
+    }
+}
+
+/// One step of a scenario: the command, and a pause after it (for processes to exit).
+struct Step {
+    args: Vec<String>,
+    pause_ms: u64,
+}
+
+fn step(line: &str) -> Step {
+    Step {
+        args: berth_core::sim::split_words(&line.replace("IMAGE", IMAGE)),
+        pause_ms: 0,
+    }
+}
+
+fn pause(ms: u64) -> Step {
+    Step {
+        args: Vec::new(),
+        pause_ms: ms,
+    }
+}
+
+/// Runs `steps` with `cli`: each command's outcome, masked.
+fn play(cli: &Cli, steps: &[Step]) -> Vec<(String, CliRun)> {
+    let mut out = Vec::new();
+    for s in steps {
+        if s.args.is_empty() {
+            std::thread::sleep(std::time::Duration::from_millis(s.pause_ms));
+            continue;
+        }
+        let args: Vec<&str> = s.args.iter().map(String::as_str).collect();
+        let run = cli.run(&args);
+        out.push((
+            s.args.join(" "),
+            CliRun {
+                code: run.code,
+                stdout: masked(&run.stdout),
+                stderr: masked(&run.stderr),
+            },
+        ));
+    }
+    out
+}
+
+/// The first scenario of issue 23: `docker run -d`, `docker ps -a`, `docker stop`, `docker
+/// kill`, `docker rm`, `docker inspect`, with the engine's refusals.
+fn lifecycle() -> Vec<Step> {
+    vec![
+        step("run -d --name sleeper --network none IMAGE sleep 300"),
+        step("run -d --name quick --network none IMAGE sh -c 'sleep 0.2; exit 3'"),
+        step("run -d --name shell --network none IMAGE"),
+        step("create --name made --network none IMAGE top"),
+        step("run -d --name topper --network none IMAGE top"),
+        pause(1500),
+        step("ps -a --format '{{.Names}} {{.State}} {{.Status}} {{.Command}} {{.Image}}'"),
+        step("ps --format '{{.Names}}'"),
+        step("ps -a --filter status=exited --format '{{.Names}}'"),
+        step("ps -a --filter name=shell --filter name=quick --format '{{.Names}}'"),
+        step("ps -a -n 2 --format '{{.Names}}'"),
+        step("inspect --format '{{json .State}}' quick"),
+        step("inspect --format '{{.Path}} {{json .Args}} {{.Config.Hostname | len}} {{json .HostConfig.RestartPolicy}}' quick"),
+        step("stop -t 1 sleeper"),
+        step("stop -t 1 topper"),
+        step("stop shell"),
+        step("kill shell"),
+        step("start made"),
+        step("kill -s BOGUS made"),
+        step("rm made"),
+        step("rm -f made"),
+        step("run -d --name quick --network none IMAGE true"),
+        step("stop nope"),
+        step("rm nope"),
+        step("inspect nope"),
+        step("ps -a --filter exited=3 --filter status=exited --format '{{.Names}}'"),
+        pause(300),
+        step("ps -a --format '{{.Names}} {{.State}} {{.Status}}'"),
+        step("inspect --format '{{json .State}}' sleeper topper"),
+        step("rm sleeper topper shell quick"),
+        step("ps -a --format '{{.Names}}'"),
+    ]
+}
+
+#[test]
+fn the_docker_cli_drives_the_simulated_engine_as_it_drives_dockerd() {
+    if skip_unless(&[Need::Engine]) {
+        return;
+    }
+    let daemon = PrivateDaemon::start();
+    let sim = SimEngineApi::start(1.0);
+    let steps = lifecycle();
+    let real = play(&daemon.cli(), &steps);
+    let simulated = play(&sim.cli(), &steps);
+    for (command, run) in &simulated {
+        println!("docker {command}\n  -> {run:?}");
+    }
+    let mut differences = Vec::new();
+    for ((command, r), (_, s)) in real.iter().zip(&simulated) {
+        if r != s {
+            differences.push(format!(
+                "docker {command}\n  dockerd: {r:?}\n  berth:   {s:?}"
+            ));
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{} of {} commands differ:\n{}",
+        differences.len(),
+        real.len(),
+        differences.join("\n")
+    );
+}
+
+#[test]
+fn versions_are_negotiated_as_the_engine_does() {
+    if skip_unless(&[Need::Engine]) {
+        return;
+    }
+    let sim = SimEngineApi::start(1.0);
+    let cli = sim.cli();
+    let version = cli.run(&[
+        "version",
+        "--format",
+        "{{.Server.APIVersion}} {{.Server.Os}}",
+    ]);
+    assert_eq!(
+        (version.code, version.stdout.as_str()),
+        (0, "1.41 linux"),
+        "{version:?}"
+    );
+    let info = cli.run(&[
+        "info",
+        "--format",
+        "{{.ContainersRunning}} {{.ServerVersion}} {{json .Warnings}}",
+    ]);
+    assert_eq!(info.code, 0, "{info:?}");
+    assert!(info.stdout.starts_with("0 20.10.24 "), "{info:?}");
+    assert!(info.stdout.contains("simulated engine"), "{info:?}");
+    // A client newer than the engine is told so, as Engine 20.10 tells it.
+    let out = std::process::Command::new(berth_tests::docker_cli())
+        .args(["ps"])
+        .env("DOCKER_HOST", sim.host())
+        .env("DOCKER_API_VERSION", "1.43")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("client version 1.43 is too new. Maximum supported API version is 1.41"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn time_runs_at_the_simulations_speed() {
+    if skip_unless(&[Need::Engine]) {
+        return;
+    }
+    // At 100× real time, `docker stop` of a process that ignores SIGTERM waits its 10 s
+    // timeout in 0.1 s, and `sleep 30` exits in 0.3 s.
+    let sim = SimEngineApi::start(100.0);
+    let cli = sim.cli();
+    let run = cli.run(&[
+        "run",
+        "-d",
+        "--name",
+        "nap",
+        "--network",
+        "none",
+        IMAGE,
+        "sleep",
+        "30",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = cli.run(&[
+        "run",
+        "-d",
+        "--name",
+        "stubborn",
+        "--network",
+        "none",
+        IMAGE,
+        "sleep",
+        "3000",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let stop = cli.run(&["stop", "stubborn"]);
+    assert_eq!(
+        (stop.code, stop.stdout.as_str()),
+        (0, "stubborn"),
+        "{stop:?}"
+    );
+    let wait = cli.run(&["wait", "nap"]);
+    assert_eq!((wait.code, wait.stdout.as_str()), (0, "0"), "{wait:?}");
+    let ps = cli.run(&["ps", "-a", "--format", "{{.Names}} {{.Status}}"]);
+    let lines: Vec<String> = ps.stdout.lines().map(mask_times).collect();
+    assert_eq!(
+        lines,
+        ["stubborn Exited (137) <t> ago", "nap Exited (0) <t> ago"],
+        "{ps:?}"
+    );
+}
