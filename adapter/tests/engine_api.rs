@@ -141,10 +141,31 @@ async fn errors_are_the_engines_json_messages() {
         ),
         (
             Method::GET,
-            "/containers/x/logs",
+            "/containers/x/top",
             "",
             501,
-            "berth's simulated engine does not serve GET /containers/x/logs",
+            "berth's simulated engine does not serve GET /containers/x/top",
+        ),
+        (
+            Method::GET,
+            "/containers/x/logs",
+            "",
+            400,
+            "Bad parameters: you must choose at least one stream",
+        ),
+        (
+            Method::GET,
+            "/containers/x/logs?stdout=1",
+            "",
+            404,
+            "No such container: x",
+        ),
+        (
+            Method::POST,
+            "/containers/x/attach?stdin=1",
+            "",
+            501,
+            "berth's simulated engine does not simulate stdin",
         ),
         (Method::POST, "/containers/create", "{", 400, ""),
         (

@@ -61,7 +61,9 @@ use crate::time::{Duration, Time};
 use crate::view::{View, ViewDb, ViewError};
 use crate::wait::{WaitCondition, Waiter};
 
-pub use command::{read_command, read_probe, split_words, Reading, UNREAD_DEFAULT, UNREAD_LABEL};
+pub use command::{
+    read_command, read_probe, split_words, Printed, Reading, UNREAD_DEFAULT, UNREAD_LABEL,
+};
 pub use demo::{CRASHY_RELAUNCH, DEMO_SEED};
 use names::{digest, is_valid_name, random_name, VALID_NAME_CHARS};
 pub use spec::{CreateSpec, Probe, Program};
@@ -214,6 +216,21 @@ struct Process {
     last_decision: Option<RestartDecision>,
     /// Start it again this long after it exited on its own and stayed exited.
     relaunch_after: Option<Duration>,
+    /// What the process prints in each run.
+    output: Vec<Printed>,
+    /// The runs before the current or last one: when each started and ended.
+    past_runs: Vec<(Time, Time)>,
+}
+
+/// A line of a container's output ([`Sim::logs`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogLine {
+    /// When it was printed.
+    pub time: Time,
+    /// On standard error (else standard output).
+    pub stderr: bool,
+    /// What was printed.
+    pub text: String,
 }
 
 /// The simulated engine. See the module documentation.
@@ -374,6 +391,8 @@ impl Sim {
                 last_exit: ExitStatus::default(),
                 last_decision: None,
                 relaunch_after: None,
+                output: spec.output.clone(),
+                past_runs: Vec::new(),
             },
         );
         self.save(&id);
@@ -795,6 +814,49 @@ impl Sim {
         self.client = by;
     }
 
+    /// What container `id`'s process prints in each run (nothing for an unknown one).
+    pub fn output_of(&self, id: &str) -> Vec<Printed> {
+        self.processes
+            .get(id)
+            .map(|p| p.output.clone())
+            .unwrap_or_default()
+    }
+
+    /// `docker logs`: what the container's process printed in each of its runs so far, in
+    /// order, a line an entry. A run ended early (stopped, killed) printed only what came before its end.
+    /// Time paused is not told apart from time running.
+    pub fn logs(&self, reference: &str) -> Result<Vec<LogLine>, SimError> {
+        let c = self.inspect(reference)?;
+        let Some(p) = self.processes.get(&c.id) else {
+            return Ok(Vec::new());
+        };
+        let mut runs = p.past_runs.clone();
+        if c.has_been_started_before {
+            let end = if c.state.running {
+                self.now
+            } else {
+                c.state.finished_at
+            };
+            runs.push((c.state.started_at, end));
+        }
+        let mut lines = Vec::new();
+        for (start, end) in runs {
+            for printed in &p.output {
+                let time = start.add(Duration::from_millis(printed.at_ms));
+                if time <= end {
+                    // The engine's log keeps a line an entry (a last one without its newline
+                    // too), whatever the writes were.
+                    lines.extend(printed.text.split_inclusive('\n').map(|text| LogLine {
+                        time,
+                        stderr: printed.stderr,
+                        text: text.to_owned(),
+                    }));
+                }
+            }
+        }
+        Ok(lines)
+    }
+
     /// `docker inspect`: finds the container by full ID, name (with or without its slash) or
     /// unique ID prefix, as the daemon does. An ambiguous prefix is 500 "Multiple IDs found with
     /// provided prefix: …" (20.10's wording); no match is 404 "No such container: …".
@@ -1016,6 +1078,12 @@ impl Sim {
         self.next_pid += 1;
         let mut probe_interval = None;
         if let Some(c) = self.containers.get_mut(id) {
+            if c.has_been_started_before {
+                let run = (c.state.started_at, c.state.finished_at);
+                if let Some(p) = self.processes.get_mut(id) {
+                    p.past_runs.push(run);
+                }
+            }
             c.state.set_running(pid, true, now);
             c.has_been_started_before = true;
             if let Some(config) = c.config.healthcheck.as_ref().filter(|h| h.is_enabled()) {

@@ -109,6 +109,16 @@ impl Time {
 
     /// RFC 3339 with the fraction's trailing zeros trimmed (Go's `RFC3339Nano`), in UTC.
     pub fn to_rfc3339(self) -> String {
+        self.format_rfc3339(false)
+    }
+
+    /// RFC 3339 with all nine digits of the fraction (`RFC3339NanoFixed`, as `docker logs
+    /// --timestamps` prints), in UTC.
+    pub fn to_rfc3339_fixed(self) -> String {
+        self.format_rfc3339(true)
+    }
+
+    fn format_rfc3339(self, fixed: bool) -> String {
         if self.is_zero() {
             return "0001-01-01T00:00:00Z".to_owned();
         }
@@ -126,7 +136,9 @@ impl Time {
             dt.second()
         );
         let nanos = dt.nanosecond();
-        if nanos != 0 {
+        if fixed {
+            out.push_str(&format!(".{nanos:09}"));
+        } else if nanos != 0 {
             let frac = format!("{nanos:09}");
             out.push('.');
             out.push_str(frac.trim_end_matches('0'));

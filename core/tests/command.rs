@@ -227,3 +227,107 @@ mod create_request {
         }
     }
 }
+
+mod output {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use berth_core::sim::{read_command, split_words, Printed};
+
+    fn printed(line: &str) -> Vec<(i64, bool, String)> {
+        let reading = read_command(&split_words(line));
+        assert_eq!(reading.unread, None, "{line}");
+        reading
+            .output
+            .into_iter()
+            .map(
+                |Printed {
+                     at_ms,
+                     stderr,
+                     text,
+                 }| (at_ms, stderr, text),
+            )
+            .collect()
+    }
+
+    fn out(at_ms: i64, text: &str) -> (i64, bool, String) {
+        (at_ms, false, text.to_owned())
+    }
+
+    /// What Engine 20.10 printed for the same commands (busybox as PID 1).
+    #[test]
+    fn echo_and_printf_print_as_busybox_does() {
+        assert_eq!(printed("echo hello"), [out(0, "hello\n")]);
+        assert_eq!(printed("echo -n z"), [out(0, "z")]);
+        assert_eq!(printed("echo -e 'a\\tb'"), [out(0, "a\tb\n")]);
+        assert_eq!(printed("sh -c 'echo \"a\\tb\"'"), [out(0, "a\\tb\n")]);
+        assert_eq!(
+            printed(
+                r#"sh -c 'echo a; sleep 0.3; echo "b  c"; printf "%s-%d\n" x 5 y 6; echo -n z; exit 2'"#
+            ),
+            [
+                out(0, "a\n"),
+                out(300, "b  c\n"),
+                out(300, "x-5\ny-6\n"),
+                out(300, "z"),
+            ]
+        );
+        assert_eq!(
+            printed("sleep x"),
+            [(0, true, "sleep: invalid number 'x'\n".to_owned())]
+        );
+        assert!(printed("sleep 1").is_empty());
+    }
+
+    #[test]
+    fn output_beyond_what_is_read_is_not_guessed() {
+        for line in ["echo -e '\\x41'", "printf '%5s' a", "sh -c 'echo a >&2'"] {
+            let reading = read_command(&split_words(line));
+            assert!(reading.unread.is_some(), "{line}");
+            assert!(reading.output.is_empty(), "{line}");
+        }
+    }
+}
+
+mod logs {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use berth_core::sim::{CreateSpec, Sim};
+    use berth_core::time::{Duration, Time};
+
+    #[test]
+    fn each_run_prints_what_comes_before_its_end() {
+        let t0 = Time::from_unix_secs(1_700_000_000);
+        let mut sim = Sim::new(t0, 1);
+        let body = r#"{"Image":"local/busybox:1","Cmd":["sh","-c","echo a; sleep 1; echo b"]}"#;
+        let spec = CreateSpec::from_create_request(Some("job"), body.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+        sim.create(spec).unwrap_or_else(|e| panic!("{e}"));
+        assert!(sim.logs("job").unwrap_or_default().is_empty());
+        sim.start("job").unwrap_or_else(|e| panic!("{e}"));
+        sim.advance_by(Duration::from_millis(500));
+        // SIGKILL half-way: the second line is never printed.
+        sim.kill("job", None).unwrap_or_else(|e| panic!("{e}"));
+        let texts = |sim: &Sim| -> Vec<(i64, String)> {
+            sim.logs("job")
+                .unwrap_or_default()
+                .into_iter()
+                .map(|l| (l.time.since(t0).as_millis(), l.text))
+                .collect()
+        };
+        assert_eq!(texts(&sim), [(0, "a\n".to_owned())]);
+        sim.advance_by(Duration::from_millis(500));
+        sim.start("job").unwrap_or_else(|e| panic!("{e}"));
+        sim.advance_by(Duration::from_millis(2_000));
+        assert_eq!(
+            texts(&sim),
+            [
+                (0, "a\n".to_owned()),
+                (1_000, "a\n".to_owned()),
+                (2_000, "b\n".to_owned())
+            ]
+        );
+        assert!(sim.logs("nope").is_err());
+    }
+}

@@ -28,6 +28,18 @@ fn masked(text: &str) -> String {
 
 /// `Up 3 seconds`, `Exited (0) 2 seconds ago`, RFC 3339 times and pids, masked.
 fn mask_times(line: &str) -> String {
+    let line = &line
+        .split(' ')
+        .map(|w| {
+            let t = w.len() > 20 && w.as_bytes().get(10) == Some(&b'T') && w.ends_with('Z');
+            if t && w[..4].chars().all(|c| c.is_ascii_digit()) {
+                "<time>"
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut s = line.to_owned();
     for unit in ["Less than a second", "About a minute", "About an hour"] {
         s = s.replace(unit, "<t>");
@@ -163,6 +175,19 @@ fn lifecycle() -> Vec<Step> {
         step("inspect --format '{{json .State}}' sleeper topper"),
         step("rm sleeper topper shell quick"),
         step("ps -a --format '{{.Names}}'"),
+        // In the foreground: the output through the attached connection, the exit code.
+        step("run --rm --network none IMAGE echo hello"),
+        step(r#"run --name fg --network none IMAGE sh -c 'echo a; sleep 0.3; echo "b  c"; printf "%s-%d\n" x 5 y 6; echo -n z; exit 2'"#),
+        step("run --name bad --network none IMAGE sleep x"),
+        step("logs fg"),
+        step("logs --tail 2 fg"),
+        step("logs -t fg"),
+        step("logs bad"),
+        step("logs -f fg"),
+        step("run -d --name later --network none IMAGE sh -c 'echo x; sleep 0.5; echo y'"),
+        step("logs -f later"),
+        step("ps -a --format '{{.Names}} {{.Status}}'"),
+        step("rm fg bad later"),
     ]
 }
 

@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use berth_core::events::Event;
 use berth_core::lifecycle::By;
 use berth_core::ops::Op;
-use berth_core::sim::{Outcome, Reply, Sim, SimError};
+use berth_core::sim::{LogLine, Outcome, Printed, Reply, Sim, SimError};
 use berth_core::time::Time;
 use berth_core::view::View;
 use berth_core::wait::WaitCondition;
@@ -148,6 +148,22 @@ impl SimEngine {
     /// How many times faster than real time the virtual clock runs.
     pub fn speed(&self) -> f64 {
         self.shared.clock.speed
+    }
+
+    /// What container `id` has printed so far (`docker logs`), and the virtual time now.
+    pub fn logs(&self, id: &str) -> Result<(Vec<LogLine>, Time), EngineError> {
+        self.with_sim(|sim| sim.logs(id).map(|lines| (lines, sim.now())))
+            .map_err(engine_error)
+    }
+
+    /// What container `id`'s process prints in each run (nothing for an unknown one).
+    pub fn output_of(&self, id: &str) -> Vec<Printed> {
+        self.shared.lock().sim.output_of(id)
+    }
+
+    /// Sleeps until the virtual time `t`.
+    pub async fn sleep_until(&self, t: Time) {
+        tokio::time::sleep_until(self.shared.clock.instant_of(t)).await;
     }
 
     /// The ID of the `none` network every simulated container is on.

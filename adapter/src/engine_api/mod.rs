@@ -20,6 +20,7 @@
 
 mod containers;
 mod objects;
+mod output;
 mod system;
 
 use std::fmt;
@@ -166,6 +167,8 @@ fn routes(sim: Arc<SimEngine>) -> Router {
             "/containers/{reference}",
             axum::routing::delete(containers::remove),
         )
+        .route("/containers/{reference}/logs", get(output::logs))
+        .route("/containers/{reference}/attach", post(output::attach))
         .route("/containers/{reference}/{verb}", post(containers::operate))
         .route("/images/{*path}", get(objects::image))
         .route("/networks/{id}", get(objects::network))

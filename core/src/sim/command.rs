@@ -15,6 +15,8 @@
 //! ([`Reading::unread`]), and the process runs until it is stopped, ending on SIGTERM, as a
 //! server does ([`Program::RunsForever`]).
 
+use serde::{Deserialize, Serialize};
+
 use super::spec::{Probe, Program};
 
 /// What the simulation makes of a command.
@@ -22,16 +24,143 @@ use super::spec::{Probe, Program};
 pub struct Reading {
     /// What the process does.
     pub program: Program,
+    /// What it prints in each run, in order.
+    pub output: Vec<Printed>,
     /// When the command was not read: which part, and what the process does instead. `None`
     /// when it was read.
     pub unread: Option<String>,
 }
 
 impl Reading {
-    fn read(program: Program) -> Reading {
+    fn read(program: Program, output: Vec<Printed>) -> Reading {
         Reading {
             program,
+            output,
             unread: None,
+        }
+    }
+}
+
+/// Something a process prints: when, into its run, and on which stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Printed {
+    /// Milliseconds after the start of the run.
+    pub at_ms: i64,
+    /// On standard error (else standard output).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stderr: bool,
+    /// The bytes, as text (a line ends with its `\n`).
+    pub text: String,
+}
+
+impl Printed {
+    fn out(at_ms: i64, text: String) -> Printed {
+        Printed {
+            at_ms,
+            stderr: false,
+            text,
+        }
+    }
+}
+
+/// What `echo` and `printf` print, busybox's way; `Err` for what is not read (escapes and
+/// formats beyond `\n`, `\t`, `\\`, `%s`, `%d`, `%%`). Other commands print nothing here,
+/// but `sleep` with a duration it cannot read says so on standard error.
+fn printed(argv: &[String]) -> Result<Option<Printed>, ()> {
+    let Some((first, args)) = argv.split_first() else {
+        return Ok(None);
+    };
+    match program_name(first) {
+        "echo" => {
+            let (mut newline, mut escapes, mut words) = (true, false, args);
+            while let Some((flag, rest)) = words.split_first() {
+                match flag.as_str() {
+                    "-n" => newline = false,
+                    "-e" => escapes = true,
+                    "-E" => escapes = false,
+                    _ => break,
+                }
+                words = rest;
+            }
+            let mut text = words.join(" ");
+            if escapes {
+                text = unescape(&text)?;
+            }
+            if newline {
+                text.push('\n');
+            }
+            Ok(Some(Printed::out(0, text)))
+        }
+        "printf" => {
+            let (format, values) = args.split_first().ok_or(())?;
+            Ok(Some(Printed::out(0, printf(format, values)?)))
+        }
+        "sleep" => Ok(args
+            .iter()
+            .find(|a| {
+                sleep(std::slice::from_ref(a))
+                    == Some(Run::Exits {
+                        after_ms: 0,
+                        code: 1,
+                    })
+            })
+            .map(|bad| Printed {
+                at_ms: 0,
+                stderr: true,
+                text: format!("sleep: invalid number '{bad}'\n"),
+            })),
+        _ => Ok(None),
+    }
+}
+
+/// `\n`, `\t` and `\\` read; any other escape is not.
+fn unescape(text: &str) -> Result<String, ()> {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('\\') => out.push('\\'),
+            _ => return Err(()),
+        }
+    }
+    Ok(out)
+}
+
+/// busybox `printf`: the format applied to the values, again while values remain.
+fn printf(format: &str, values: &[String]) -> Result<String, ()> {
+    let format = unescape(format)?;
+    let mut out = String::new();
+    let mut values = values.iter();
+    loop {
+        let mut used = false;
+        let mut chars = format.chars();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('%') => out.push('%'),
+                Some('s') => {
+                    used = true;
+                    out.push_str(values.next().map_or("", String::as_str));
+                }
+                Some('d') => {
+                    used = true;
+                    let v = values.next().map_or("0", String::as_str);
+                    out.push_str(&v.trim().parse::<i64>().map_err(|_| ())?.to_string());
+                }
+                _ => return Err(()),
+            }
+        }
+        if !used || values.len() == 0 {
+            return Ok(out);
         }
     }
 }
@@ -43,22 +172,29 @@ pub const UNREAD_DEFAULT: &str = "runs until it is stopped, and SIGTERM ends it"
 /// the image's default command, `/bin/sh`.
 pub fn read_command(argv: &[String]) -> Reading {
     if argv.is_empty() {
-        return Reading::read(exits(0, 0));
+        return Reading::read(exits(0, 0), Vec::new());
     }
+    let mut output = Vec::new();
     let run = match run_simple(argv) {
-        Some(Run::Script(script)) => run_script(&script),
-        Some(run) => Ok(run),
+        Some(Run::Script(script)) => run_script(&script, &mut output),
+        Some(run) => match printed(argv) {
+            Ok(p) => {
+                output.extend(p);
+                Ok(run)
+            }
+            Err(()) => Err(argv.join(" ")),
+        },
         None => Err(argv.join(" ")),
     };
     match run {
-        Ok(Run::Exits { after_ms, code }) => Reading::read(exits(after_ms, code)),
-        Ok(Run::Forever { handles_term: true }) => Reading::read(Program::RunsForever),
+        Ok(Run::Exits { after_ms, code }) => Reading::read(exits(after_ms, code), output),
+        Ok(Run::Forever { handles_term: true }) => Reading::read(Program::RunsForever, output),
         Ok(
             Run::Forever {
                 handles_term: false,
             }
             | Run::Script(_),
-        ) => Reading::read(Program::IgnoresSigterm),
+        ) => Reading::read(Program::IgnoresSigterm, output),
         Err(part) => unread(&part),
     }
 }
@@ -93,6 +229,7 @@ pub fn read_probe(test: &[String]) -> Result<Probe, String> {
 fn unread(part: &str) -> Reading {
     Reading {
         program: Program::RunsForever,
+        output: Vec::new(),
         unread: Some(format!(
             "berth does not read the command `{part}`: the simulated process {UNREAD_DEFAULT}"
         )),
@@ -208,15 +345,11 @@ enum Join {
     Or,
 }
 
-/// Runs a `sh -c` script of simple commands joined by `;`, newlines, `&&` and `||`. One simple
-/// command alone is run in the shell's place. `Err` names the part berth does not read.
-fn run_script(script: &str) -> Result<Run, String> {
+/// Runs a `sh -c` script of simple commands joined by `;`, newlines, `&&` and `||`, noting
+/// what it prints in `output`. One simple command alone is run in the shell's place. `Err`
+/// names the part berth does not read.
+fn run_script(script: &str, output: &mut Vec<Printed>) -> Result<Run, String> {
     let parts = split_script(script)?;
-    if let [(_, words)] = parts.as_slice() {
-        if let Some(run @ (Run::Exits { .. } | Run::Forever { .. })) = run_simple(words) {
-            return Ok(run);
-        }
-    }
     let mut elapsed: i64 = 0;
     let mut status: i64 = 0;
     for (join, words) in &parts {
@@ -255,15 +388,23 @@ fn run_script(script: &str) -> Result<Run, String> {
                 code,
             });
         }
+        match printed(words) {
+            Ok(p) => output.extend(p.map(|p| Printed {
+                at_ms: elapsed,
+                ..p
+            })),
+            Err(()) => return Err(words.join(" ")),
+        }
         match run_simple(words) {
             Some(Run::Exits { after_ms, code }) => {
                 elapsed = elapsed.saturating_add(after_ms);
                 status = code;
             }
-            Some(Run::Forever { .. }) => {
+            Some(Run::Forever { handles_term }) => {
+                // One command alone runs in the shell's place, with its own handlers.
                 return Ok(Run::Forever {
-                    handles_term: false,
-                })
+                    handles_term: handles_term && parts.len() == 1,
+                });
             }
             Some(Run::Script(_)) | None => return Err(words.join(" ")),
         }
@@ -292,6 +433,11 @@ fn split_script(script: &str) -> Result<Vec<(Join, Vec<String>)>, String> {
     };
     while let Some(c) = chars.next() {
         match (quote, c) {
+            // An escaped character stays as it is, for split_words to read.
+            (None | Some('"'), '\\') => {
+                current.push(c);
+                current.extend(chars.next());
+            }
             (Some(q), c) if c == q => {
                 quote = None;
                 current.push(c);
@@ -338,7 +484,8 @@ fn split_script(script: &str) -> Result<Vec<(Join, Vec<String>)>, String> {
 }
 
 /// Splits a command line into words as a shell does for simple input: whitespace separates,
-/// single and double quotes group (no escapes inside single quotes; `\` escapes outside them).
+/// single and double quotes group (no escapes inside single quotes; inside double quotes `\`
+/// escapes only `$`, `` ` ``, `"`, `\` and a newline; outside quotes it escapes any character).
 pub fn split_words(line: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut word = String::new();
@@ -348,11 +495,15 @@ pub fn split_words(line: &str) -> Vec<String> {
     while let Some(c) = chars.next() {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
-            (Some('"'), '\\') => {
-                if let Some(n) = chars.next() {
+            // Inside double quotes a backslash escapes only `$`, `` ` ``, `"`, `\` and a newline.
+            (Some('"'), '\\') => match chars.next() {
+                Some(n @ ('$' | '`' | '"' | '\\' | '\n')) => word.push(n),
+                Some(n) => {
+                    word.push('\\');
                     word.push(n);
                 }
-            }
+                None => word.push('\\'),
+            },
             (Some(_), c) => word.push(c),
             (None, '\'' | '"') => {
                 quote = Some(c);

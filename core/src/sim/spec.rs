@@ -10,7 +10,7 @@ use crate::container::{Config, HealthConfig, HostConfig};
 use crate::errdefs::ErrorKind;
 use crate::restart::RestartPolicy;
 
-use super::command::{read_command, read_probe, UNREAD_LABEL};
+use super::command::{read_command, read_probe, Printed, UNREAD_LABEL};
 use super::SimError;
 
 /// A `docker create` request to the simulated engine.
@@ -57,6 +57,9 @@ pub struct CreateSpec {
     /// `--volume` bind specifications, kept as data (volumes are not simulated).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub binds: Option<Vec<String>>,
+    /// What the process prints in each run (`docker logs`, `docker run` in the foreground).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub output: Vec<Printed>,
 }
 
 impl CreateSpec {
@@ -191,6 +194,7 @@ impl CreateSpec {
             hostname: config.hostname,
             domainname: config.domainname,
             binds: host.binds,
+            output: reading.output,
         })
     }
 }
