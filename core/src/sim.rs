@@ -591,16 +591,30 @@ impl Sim {
     /// the container is being removed or is dead (500), and for a policy other than `no` on a
     /// container made with `--rm` (409), each as `Cannot update container {id}: …`.
     pub fn update(&mut self, reference: &str, policy: RestartPolicy) -> Result<Outcome, SimError> {
+        self.update_host_config(
+            reference,
+            &HostConfig {
+                restart_policy: policy.spelled_out(),
+                ..HostConfig::default()
+            },
+        )
+    }
+
+    /// `POST /containers/{id}/update` with its whole body: the restart policy (when named; an
+    /// empty name leaves it) and
+    /// the resources (memory, CPU, …), checked and applied as the engine does
+    /// ([`Container::update`]). A new memory limit takes effect from the next start.
+    pub fn update_host_config(
+        &mut self,
+        reference: &str,
+        update: &HostConfig,
+    ) -> Result<Outcome, SimError> {
         let id = self.resolve(reference)?;
-        let update = HostConfig {
-            restart_policy: policy.spelled_out(),
-            ..HostConfig::default()
-        };
         let c = self
             .containers
             .get_mut(&id)
             .ok_or_else(|| SimError::not_found(reference))?;
-        c.update(&update)
+        c.update(update)
             .map_err(|e| SimError::new(e.kind(), e.to_string()))?;
         self.save(&id);
         self.emit(&id, "update", &[]);

@@ -20,7 +20,7 @@ use berth_core::sim::{LogLine, Outcome, Printed, Reply, Sim, SimError};
 use berth_core::time::Time;
 use berth_core::view::View;
 use berth_core::wait::WaitCondition;
-use berth_core::Container;
+use berth_core::{Container, HostConfig};
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::{broadcast, Notify};
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
@@ -148,6 +148,17 @@ impl SimEngine {
     /// How many times faster than real time the virtual clock runs.
     pub fn speed(&self) -> f64 {
         self.shared.clock.speed
+    }
+
+    /// `POST /containers/{id}/update` for the client `by`: the restart policy and resources in
+    /// `update`.
+    pub fn update(&self, reference: &str, update: &HostConfig, by: By) -> Result<(), EngineError> {
+        self.with_sim(|sim| {
+            sim.set_client(by);
+            sim.update_host_config(reference, update)
+        })
+        .map(|_| ())
+        .map_err(engine_error)
     }
 
     /// What container `id` has printed so far (`docker logs`), and the virtual time now.

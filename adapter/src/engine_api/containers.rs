@@ -12,11 +12,13 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use berth_core::api::{ContainerInspect, ContainerSummary};
+use berth_core::container::HostConfig;
 use berth_core::errdefs::ErrorKind;
 use berth_core::filters::{self, Filters, ListOptions};
 use berth_core::lifecycle::By;
 use berth_core::ops::{bool_value, int_value, Op};
 use berth_core::sim::{CreateSpec, Reply};
+use berth_core::time::{Duration, Time};
 use berth_core::wait::Waiter;
 
 use super::{not_served, EngineApiError};
@@ -139,6 +141,153 @@ pub async fn remove(
     let q = params(q)?;
     let op = Op::from_request("DELETE", &reference, "", &q).map_err(|e| EngineApiError::of(&e))?;
     Ok(respond(sim.apply_as(&op, By::Other).await?))
+}
+
+/// `POST /containers/{reference}/update`: the restart policy and the resources the core
+/// models (memory, CPU, …), checked as the engine checks them. Anything else it would update
+/// (devices, ulimits, …) is not simulated: asking to change it is a 501 that says so.
+pub async fn update(
+    State(sim): State<Arc<SimEngine>>,
+    Path(reference): Path<String>,
+    body: Bytes,
+) -> Result<Response, EngineApiError> {
+    let update: HostConfig =
+        serde_json::from_slice(&body).map_err(|e| EngineApiError::new(400, e.to_string()))?;
+    let changed: Vec<&str> = update
+        .rest
+        .iter()
+        .filter(|(_, v)| !is_unset(v))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    if !changed.is_empty() {
+        return Err(EngineApiError::new(
+            501,
+            format!(
+                "berth's simulated engine does not simulate updating {}",
+                changed.join(", ")
+            ),
+        ));
+    }
+    sim.update(&reference, &update, By::Other)?;
+    Ok(Json(serde_json::json!({ "Warnings": null })).into_response())
+}
+
+/// `POST /containers/prune?filters=`: removes every container that is not running (made
+/// before `until`, with or without the `label`s), as the engine's prune does, and lists them.
+/// No layer is simulated, so no space is reclaimed.
+pub async fn prune(
+    State(sim): State<Arc<SimEngine>>,
+    q: Params,
+) -> Result<Json<serde_json::Value>, EngineApiError> {
+    let q = params(q)?;
+    let filters = Filters::from_json(q.get("filters").map_or("", String::as_str))
+        .map_err(|e| EngineApiError::of(&e))?;
+    if let Some(key) = filters
+        .keys()
+        .find(|k| !["until", "label", "label!"].contains(k))
+    {
+        return Err(EngineApiError::new(400, format!("Invalid filter '{key}'")));
+    }
+    let (view, now) = sim.view();
+    let until = match filters.get("until").as_slice() {
+        [] => None,
+        [value] => Some(timestamp(value, now).ok_or_else(|| {
+            EngineApiError::new(400, format!("failed to parse value {value:?} for until"))
+        })?),
+        _ => {
+            return Err(EngineApiError::new(
+                400,
+                "filters \"until\" must have one value",
+            ))
+        }
+    };
+    let has_label = |labels: &BTreeMap<String, String>, want: &str| match want.split_once('=') {
+        Some((k, v)) => labels.get(k).is_some_and(|have| have == v),
+        None => labels.contains_key(want),
+    };
+    let doomed: Vec<String> = view
+        .iter()
+        .map(|s| &s.container)
+        .filter(|c| !c.state.running)
+        .filter(|c| until.is_none_or(|u| c.created < u))
+        .filter(|c| {
+            filters
+                .get("label")
+                .iter()
+                .all(|l| has_label(&c.config.labels, l))
+        })
+        .filter(|c| {
+            !filters
+                .get("label!")
+                .iter()
+                .any(|l| has_label(&c.config.labels, l))
+        })
+        .map(|c| c.id.clone())
+        .collect();
+    let mut deleted = Vec::new();
+    for id in doomed {
+        let op = Op::Remove {
+            target: id.clone(),
+            force: false,
+        };
+        // One that cannot be removed (removal in progress) is skipped, as the engine skips it.
+        if sim.apply_as(&op, By::Other).await.is_ok() {
+            deleted.push(id);
+        }
+    }
+    Ok(Json(serde_json::json!({
+        "ContainersDeleted": (!deleted.is_empty()).then_some(deleted),
+        "SpaceReclaimed": 0,
+    })))
+}
+
+/// A time as the engine's filters take it (`timetypes.GetTimestamp`): Unix seconds (with a
+/// fraction), RFC 3339, or a Go duration before `now` (`10m`, `1h30m`, `90s`).
+fn timestamp(value: &str, now: Time) -> Option<Time> {
+    if let Ok(t) = Time::parse(value) {
+        return Some(t);
+    }
+    if let Ok(secs) = value.parse::<f64>() {
+        return Some(Time::from_unix_nanos((secs * 1e9) as i64));
+    }
+    let mut total_ms: f64 = 0.0;
+    let mut number = String::new();
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            number.push(c);
+            continue;
+        }
+        let unit = match (c, chars.peek()) {
+            ('m', Some('s')) => {
+                chars.next();
+                1.0
+            }
+            ('h', _) => 3_600_000.0,
+            ('m', _) => 60_000.0,
+            ('s', _) => 1_000.0,
+            _ => return None,
+        };
+        total_ms += number.parse::<f64>().ok()? * unit;
+        number.clear();
+    }
+    if !number.is_empty() || value.is_empty() {
+        return None;
+    }
+    Some(now.add(Duration::from_millis(-(total_ms as i64))))
+}
+
+/// A field the client left at its zero value (the CLI sends every field of the update).
+fn is_unset(v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+    }
 }
 
 /// The engine's answer: 201 with the ID for a create, 204 for a change, 304 for none, the

@@ -162,6 +162,7 @@ fn routes(sim: Arc<SimEngine>) -> Router {
         .route("/info", get(system::info))
         .route("/containers/json", get(containers::list))
         .route("/containers/create", post(containers::create))
+        .route("/containers/prune", post(containers::prune))
         .route("/containers/{reference}/json", get(containers::inspect))
         .route(
             "/containers/{reference}",
@@ -169,6 +170,7 @@ fn routes(sim: Arc<SimEngine>) -> Router {
         )
         .route("/containers/{reference}/logs", get(output::logs))
         .route("/containers/{reference}/attach", post(output::attach))
+        .route("/containers/{reference}/update", post(containers::update))
         .route("/containers/{reference}/{verb}", post(containers::operate))
         .route("/images/{*path}", get(objects::image))
         .route("/networks/{id}", get(objects::network))
