@@ -38,6 +38,7 @@
 
 mod command;
 mod demo;
+mod images;
 mod names;
 mod spec;
 
@@ -65,6 +66,7 @@ pub use command::{
     read_command, read_probe, split_words, Printed, Reading, UNREAD_DEFAULT, UNREAD_LABEL,
 };
 pub use demo::{CRASHY_RELAUNCH, DEMO_SEED};
+pub use images::{is_valid_reference, normalize as normalize_image, Image, IMAGE_SIZE};
 use names::{digest, is_valid_name, random_name, VALID_NAME_CHARS};
 pub use spec::{CreateSpec, Probe, Program};
 
@@ -254,6 +256,8 @@ pub struct Sim {
     cause: Cause,
     /// Who asks for the operations ([`Sim::set_client`]).
     client: By,
+    /// The images the engine has.
+    images: images::Images,
 }
 
 impl Sim {
@@ -281,6 +285,7 @@ impl Sim {
             observed: BTreeMap::new(),
             cause: Cause::Unknown,
             client: By::Berth,
+            images: images::Images::default(),
         }
     }
 
@@ -358,7 +363,12 @@ impl Sim {
             stop_timeout: spec.stop_timeout,
             ..Config::default()
         };
-        c.image_id = format!("sha256:{}", digest(&spec.image));
+        // Every image exists: the one named is the engine's from now on, as if pulled before.
+        c.image_id = if spec.image.is_empty() {
+            format!("sha256:{}", digest(&spec.image))
+        } else {
+            self.images.get_or_add(&spec.image, self.now).0.id
+        };
         c.name = name;
         c.driver = "overlay2".to_owned();
         c.os = "linux".to_owned();
@@ -826,6 +836,28 @@ impl Sim {
     /// transitions they make say so.
     pub fn set_client(&mut self, by: By) {
         self.client = by;
+    }
+
+    /// `docker pull`: the image `name` names, got now if the engine has not got it (whether
+    /// it was). A reference the engine would not accept is 400 "invalid reference format".
+    pub fn pull(&mut self, name: &str) -> Result<(Image, bool), SimError> {
+        if !is_valid_reference(name) {
+            return Err(SimError::invalid("invalid reference format"));
+        }
+        Ok(self.images.get_or_add(name, self.now))
+    }
+
+    /// `docker images`: every image the engine has, newest first.
+    pub fn images(&self) -> Vec<Image> {
+        self.images.list()
+    }
+
+    /// `docker image inspect`: the image a name, an ID or a unique ID prefix names; 404 "No
+    /// such image: …" otherwise.
+    pub fn image(&self, reference: &str) -> Result<Image, SimError> {
+        self.images.find(reference).cloned().ok_or_else(|| {
+            SimError::new(ErrorKind::NotFound, format!("No such image: {reference}"))
+        })
     }
 
     /// What container `id`'s process prints in each run (nothing for an unknown one).

@@ -149,6 +149,9 @@ fn lifecycle() -> Vec<Step> {
         step("run -d --name shell --network none IMAGE"),
         step("create --name made --network none IMAGE top"),
         step("run -d --name topper --network none IMAGE top"),
+        step("images --format '{{.Repository}}:{{.Tag}} {{.Size}}'"),
+        step("image inspect --format '{{.Os}} {{json .RepoTags}} {{json .Config.Cmd}}' IMAGE"),
+        step("image inspect nope"),
         pause(1500),
         step("ps -a --format '{{.Names}} {{.State}} {{.Status}} {{.Command}} {{.Image}}'"),
         step("ps --format '{{.Names}}'"),
@@ -290,6 +293,73 @@ fn versions_are_negotiated_as_the_engine_does() {
     assert!(
         stderr.contains("client version 1.43 is too new. Maximum supported API version is 1.41"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn images_are_pulled_with_the_engines_progress_messages() {
+    if skip_unless(&[Need::Engine]) {
+        return;
+    }
+    // No registry is reachable here, so this one runs on the simulated engine alone.
+    let sim = SimEngineApi::start(1.0);
+    let cli = sim.cli();
+    let pull = cli.run(&["pull", "nginx"]);
+    assert_eq!(pull.code, 0, "{pull:?}");
+    let lines: Vec<&str> = pull.stdout.lines().collect();
+    assert_eq!(
+        lines.first(),
+        Some(&"Using default tag: latest"),
+        "{pull:?}"
+    );
+    assert!(
+        lines.contains(&"latest: Pulling from library/nginx"),
+        "{pull:?}"
+    );
+    assert!(
+        lines.contains(&"Status: Downloaded newer image for nginx:latest"),
+        "{pull:?}"
+    );
+    let again = cli.run(&["pull", "nginx:latest"]);
+    assert!(
+        again
+            .stdout
+            .contains("Status: Image is up to date for nginx:latest"),
+        "{again:?}"
+    );
+    let bad = cli.run(&["pull", "Nginx"]);
+    assert_eq!(bad.code, 1, "{bad:?}");
+    assert!(bad.stderr.contains("invalid reference format"), "{bad:?}");
+    let images = cli.run(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert_eq!(images.stdout, "nginx:latest", "{images:?}");
+    // The pulled image's ID is the one its containers carry.
+    let run = cli.run(&[
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "--network",
+        "none",
+        "nginx",
+        "nginx",
+        "-g",
+        "daemon off;",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let image_id = cli.run(&["image", "inspect", "--format", "{{.Id}}", "nginx"]);
+    let container_image = cli.run(&["inspect", "--format", "{{.Image}}", "web"]);
+    assert_eq!(image_id.stdout, container_image.stdout);
+    // nginx is not a command berth reads (every image's default is busybox's /bin/sh): the
+    // container says so.
+    let label = cli.run(&[
+        "inspect",
+        "--format",
+        "{{index .Config.Labels \"berth.sim.unread\"}}",
+        "web",
+    ]);
+    assert!(
+        label.stdout.contains("runs until it is stopped"),
+        "{label:?}"
     );
 }
 

@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use berth_core::events::Event;
 use berth_core::lifecycle::By;
 use berth_core::ops::Op;
-use berth_core::sim::{LogLine, Outcome, Printed, Reply, Sim, SimError};
+use berth_core::sim::{Image, LogLine, Outcome, Printed, Reply, Sim, SimError};
 use berth_core::time::Time;
 use berth_core::view::View;
 use berth_core::wait::WaitCondition;
@@ -159,6 +159,25 @@ impl SimEngine {
         })
         .map(|_| ())
         .map_err(engine_error)
+    }
+
+    /// `docker pull`: the image `name` names, and whether it was new.
+    pub fn pull(&self, name: &str) -> Result<(Image, bool), EngineError> {
+        self.with_sim(|sim| sim.pull(name)).map_err(engine_error)
+    }
+
+    /// `docker images`.
+    pub fn images(&self) -> Vec<Image> {
+        self.shared.lock().sim.images()
+    }
+
+    /// `docker image inspect`.
+    pub fn image(&self, reference: &str) -> Result<Image, EngineError> {
+        self.shared
+            .lock()
+            .sim
+            .image(reference)
+            .map_err(engine_error)
     }
 
     /// What container `id` has printed so far (`docker logs`), and the virtual time now.

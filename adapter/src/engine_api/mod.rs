@@ -172,6 +172,8 @@ fn routes(sim: Arc<SimEngine>) -> Router {
         .route("/containers/{reference}/attach", post(output::attach))
         .route("/containers/{reference}/update", post(containers::update))
         .route("/containers/{reference}/{verb}", post(containers::operate))
+        .route("/images/json", get(objects::images))
+        .route("/images/create", post(objects::pull))
         .route("/images/{*path}", get(objects::image))
         .route("/networks/{id}", get(objects::network))
         .route("/volumes/{name}", get(objects::volume))

@@ -1,30 +1,129 @@
-//! The other objects `docker inspect NAME` looks a name up among when no container has it:
-//! images, networks, volumes, plugins and the swarm's objects. The simulated engine has no
-//! volume, no plugin, only the `none` network, and is no swarm manager, so it answers as an
-//! engine in that state does (404s, and the 503 of a node outside a swarm); images and the
-//! `none` network are not described yet, and say so (501).
+//! The objects besides containers: the images the simulated engine has (each one a container
+//! was made from, and each one pulled), and what `docker inspect NAME` looks a name up among
+//! when no container has it. The simulated engine has no volume, no plugin, only the `none`
+//! network, and is no swarm manager, so it answers as an engine in that state does (404s, and
+//! the 503 of a node outside a swarm); the `none` network is not described yet (501).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{Method, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
 
-use super::{not_served, EngineApiError};
-use crate::engine::sim::SimEngine;
+use super::{not_served, EngineApiError, ENGINE_VERSION};
+use crate::engine::sim::{engine_arch, SimEngine};
 
-/// `GET /images/{name}/json`: the engine's 404 for an image no container was made from.
+/// `GET /images/json`: every image the simulated engine has, newest first.
+pub async fn images(State(sim): State<Arc<SimEngine>>) -> Json<Vec<serde_json::Value>> {
+    Json(
+        sim.images()
+            .iter()
+            .map(|i| {
+                json!({
+                    "Containers": -1,
+                    "Created": i.created.unix_secs(),
+                    "Id": i.id,
+                    "Labels": null,
+                    "ParentId": "",
+                    "RepoDigests": null,
+                    "RepoTags": [i.tag],
+                    "SharedSize": -1,
+                    "Size": i.size,
+                    "VirtualSize": i.size,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// `GET /images/{name}/json`: the image's inspect document, or the engine's 404. Every other
+/// endpoint under `/images/{name}/…` (history, tag, push, removal) is not served, and says so.
 pub async fn image(
     State(sim): State<Arc<SimEngine>>,
     Path(path): Path<String>,
     uri: Uri,
-) -> EngineApiError {
-    if let Some(name) = path.strip_suffix("/json") {
-        let (view, _) = sim.view();
-        if !view.iter().any(|s| s.container.config.image == name) {
-            return EngineApiError::new(404, format!("No such image: {name}"));
-        }
+) -> Result<Json<serde_json::Value>, EngineApiError> {
+    let Some(name) = path.strip_suffix("/json") else {
+        return Err(not_served(Method::GET, &uri));
+    };
+    let i = sim.image(name)?;
+    let config = json!({
+        "Hostname": "", "Domainname": "", "User": "", "AttachStdin": false,
+        "AttachStdout": false, "AttachStderr": false, "Tty": false, "OpenStdin": false,
+        "StdinOnce": false, "Env": null, "Cmd": ["/bin/sh"], "Image": "", "Volumes": null,
+        "WorkingDir": "", "Entrypoint": null, "OnBuild": null, "Labels": null,
+    });
+    Ok(Json(json!({
+        "Id": i.id,
+        "RepoTags": [i.tag],
+        "RepoDigests": [],
+        "Parent": "",
+        "Comment": "berth's simulated engine: no layer is stored",
+        "Created": i.created.to_rfc3339(),
+        "Container": "",
+        "ContainerConfig": config,
+        "DockerVersion": ENGINE_VERSION,
+        "Author": "",
+        "Config": config,
+        "Architecture": engine_arch(),
+        "Os": "linux",
+        "Size": i.size,
+        "VirtualSize": i.size,
+        "GraphDriver": { "Data": null, "Name": "overlay2" },
+        "RootFS": { "Type": "layers", "Layers": [] },
+        "Metadata": { "LastTagTime": i.created.to_rfc3339() },
+    })))
+}
+
+/// `POST /images/create?fromImage=&tag=` (`docker pull`): the image is the engine's from now
+/// on, and the answer is the engine's progress stream: where it pulls from, the digest, and
+/// whether it was new. `fromSrc` (an import) is not simulated.
+pub async fn pull(
+    State(sim): State<Arc<SimEngine>>,
+    q: Result<Query<BTreeMap<String, String>>, QueryRejection>,
+) -> Result<Response, EngineApiError> {
+    let q = q
+        .map(|Query(q)| q)
+        .map_err(|e| EngineApiError::new(400, e.body_text()))?;
+    let get = |k: &str| q.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    if get("fromSrc").is_some() {
+        return Err(EngineApiError::new(
+            501,
+            "berth's simulated engine does not simulate importing an image (docker import)",
+        ));
     }
-    not_served(Method::GET, &uri)
+    let Some(from) = get("fromImage") else {
+        return Err(EngineApiError::new(400, "fromImage or fromSrc is required"));
+    };
+    let name = match get("tag") {
+        Some(tag) if tag.starts_with("sha256:") => format!("{from}@{tag}"),
+        Some(tag) => format!("{from}:{tag}"),
+        None => from.to_owned(),
+    };
+    let (image, new) = sim.pull(&name)?;
+    let (repo, tag) = image.tag.rsplit_once(':').unwrap_or((&image.tag, "latest"));
+    let shown = if repo.contains('/') {
+        repo.to_owned()
+    } else {
+        format!("library/{repo}")
+    };
+    let status = if new {
+        format!("Status: Downloaded newer image for {}", image.tag)
+    } else {
+        format!("Status: Image is up to date for {}", image.tag)
+    };
+    let messages = [
+        json!({ "status": format!("Pulling from {shown}"), "id": tag }),
+        json!({ "status": format!("Digest: {}", image.id) }),
+        json!({ "status": status }),
+    ];
+    let body: String = messages.iter().map(|m| format!("{m}\r\n")).collect();
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// `GET /networks/{id}`: the engine's 404 for any network but `none` (by name, ID or ID

@@ -1,7 +1,6 @@
 //! `/_ping`, `/version` and `/info`: what the simulated engine says about itself, in Engine
 //! 20.10's shapes, with berth named wherever a client shows it to a person.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -65,14 +64,11 @@ pub async fn version() -> Json<serde_json::Value> {
 }
 
 /// `GET /info`: the container counts as the engine counts them (`View::info_counts`), the
-/// images the containers use, and a warning that says no container runs for real.
+/// images the engine has, and a warning that says no container runs for real.
 pub async fn info(State(sim): State<Arc<SimEngine>>) -> Json<serde_json::Value> {
     let (view, now) = sim.view();
     let counts = view.info_counts();
-    let images: BTreeSet<&str> = view
-        .iter()
-        .map(|s| s.container.config.image.as_str())
-        .collect();
+    let images = sim.images();
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut info = json!({
         "ID": "BERT:HSIM:ENGI:NE00:0000:0000:0000:0000:0000:0000:0000:0000",
