@@ -379,8 +379,13 @@ impl Sim {
             restart_policy: spec.restart.clone(),
             auto_remove: spec.auto_remove,
             memory: spec.memory,
+            dns: Some(Vec::new()),
+            dns_options: Some(Vec::new()),
+            dns_search: Some(Vec::new()),
+            rest: engine_host_defaults(),
             ..HostConfig::default()
         };
+        c.config.rest = engine_config_defaults();
         c.network_settings.networks.insert(
             "none".to_owned(),
             Some(EndpointSettings {
@@ -1643,6 +1648,45 @@ fn is_linux_signal(sig: i64) -> bool {
 }
 
 /// `verifyContainerSettings`: what the engine refuses at create (400).
+/// The host configuration's fields the core does not model, as Engine 20.10 fills them in
+/// for `docker run --network none` (clients such as docker-py read `LogConfig`).
+fn engine_host_defaults() -> BTreeMap<String, serde_json::Value> {
+    serde_json::from_str(ENGINE_HOST_DEFAULTS).unwrap_or_default()
+}
+
+/// What [`engine_host_defaults`] reads: Engine 20.10's answer, verbatim.
+const ENGINE_HOST_DEFAULTS: &str = r#"{
+    "ContainerIDFile": "", "LogConfig": {"Type": "json-file", "Config": {}},
+    "VolumeDriver": "", "VolumesFrom": null, "CapAdd": null, "CapDrop": null,
+    "CgroupnsMode": "host", "ExtraHosts": null, "GroupAdd": null, "IpcMode": "private",
+    "Cgroup": "", "Links": null, "OomScoreAdj": 0, "PidMode": "", "Privileged": false,
+    "PublishAllPorts": false, "SecurityOpt": null, "UTSMode": "", "UsernsMode": "",
+    "ShmSize": 67108864, "Runtime": "runc", "ConsoleSize": [0, 0], "CgroupParent": "",
+    "BlkioWeightDevice": [], "BlkioDeviceReadBps": null, "BlkioDeviceWriteBps": null,
+    "BlkioDeviceReadIOps": null, "BlkioDeviceWriteIOps": null, "Devices": [],
+    "DeviceCgroupRules": null, "DeviceRequests": null, "KernelMemoryTCP": 0,
+    "MemorySwappiness": null, "OomKillDisable": false, "Ulimits": null, "CpuCount": 0,
+    "CpuPercent": 0, "IOMaximumIOps": 0, "IOMaximumBandwidth": 0,
+    "MaskedPaths": ["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
+        "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+        "/proc/scsi", "/sys/firmware"],
+    "ReadonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+}"#;
+
+/// The configuration's fields the core does not model, as Engine 20.10 fills them in.
+fn engine_config_defaults() -> BTreeMap<String, serde_json::Value> {
+    [
+        ("AttachStdin", serde_json::Value::Bool(false)),
+        ("AttachStdout", serde_json::Value::Bool(false)),
+        ("AttachStderr", serde_json::Value::Bool(false)),
+        ("StdinOnce", serde_json::Value::Bool(false)),
+        ("OnBuild", serde_json::Value::Null),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
 fn validate(spec: &CreateSpec) -> Result<(), SimError> {
     if spec.auto_remove && !spec.restart.is_none() {
         return Err(SimError::invalid(

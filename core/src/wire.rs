@@ -109,12 +109,12 @@ pub struct Change {
 /// there is none, as Engine 20.10 writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaitResponse {
+    /// The error, if any (first, as the engine writes it).
+    #[serde(rename = "Error", deserialize_with = "present")]
+    pub error: Option<WaitError>,
     /// The exit code.
     #[serde(rename = "StatusCode")]
     pub status_code: i64,
-    /// The error, if any.
-    #[serde(rename = "Error", deserialize_with = "present")]
-    pub error: Option<WaitError>,
 }
 
 /// The error part of a wait answer (`{"Message": …}`).
@@ -209,12 +209,13 @@ mod tests {
         });
         assert_eq!(
             serde_json::to_string(&ok).unwrap_or_default(),
-            r#"{"StatusCode":0,"Error":null}"#
+            // Engine 20.10's order, as docker-py reads it: {'Error': None, 'StatusCode': 3}.
+            r#"{"Error":null,"StatusCode":0}"#
         );
         let cancelled = WaitResponse::from(StateStatus::cancelled("context canceled"));
         assert_eq!(
             serde_json::to_string(&cancelled).unwrap_or_default(),
-            r#"{"StatusCode":-1,"Error":{"Message":"context canceled"}}"#
+            r#"{"Error":{"Message":"context canceled"},"StatusCode":-1}"#
         );
         assert_eq!(cancelled.describe(), "exit -1, error: context canceled");
     }

@@ -61,6 +61,9 @@ pub enum Need {
     Browser,
     /// The built web app (no browser).
     WebApp,
+    /// docker-py, the Docker SDK for Python (`apt-get install python3-docker`, or `pip
+    /// install docker`).
+    DockerPy,
 }
 
 impl Need {
@@ -86,8 +89,27 @@ impl Need {
                 lacks
             }
             Need::WebApp => browser::web_dist_missing().into_iter().collect(),
+            Need::DockerPy => match docker_py() {
+                Some(_) => Vec::new(),
+                None => vec!["docker-py (apt-get install python3-docker)".to_owned()],
+            },
         }
     }
+}
+
+/// A Python interpreter that has docker-py: `python3` on the PATH, or Debian's.
+pub fn docker_py() -> Option<PathBuf> {
+    ["python3", "/usr/bin/python3"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|python| {
+            Command::new(python)
+                .args(["-c", "import docker"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
 }
 
 /// Whether this process runs as root (its effective uid, from `/proc`).
@@ -104,8 +126,9 @@ fn is_root() -> bool {
 }
 
 /// Where a test that cannot run here is sent.
-const HOW: &str = "The engine tests need root, docker.io and busybox-static, the browser tests \
-                   Chromium, chromium-driver and the built web app: see docs/ENGINE.md.";
+const HOW: &str = "The engine tests need root, docker.io and busybox-static (and docker-py for \
+                   tests/py: python3-docker), the browser tests Chromium, chromium-driver and \
+                   the built web app: see docs/ENGINE.md.";
 
 /// What a test that cannot run here does: `Ok(None)` runs it (nothing `lacks`), `Ok(Some(line))`
 /// skips it with that line, `Err(message)` fails it (when `required`).
