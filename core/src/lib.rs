@@ -18,6 +18,7 @@ pub mod container;
 pub mod daemon_env;
 pub mod env;
 pub mod errdefs;
+pub mod event_filters;
 pub mod events;
 pub mod exec;
 pub mod filters;

@@ -843,6 +843,14 @@ impl Sim {
         self.client = by;
     }
 
+    /// A client attaches to the container's output (`docker attach`, `docker run` in the
+    /// foreground): nothing changes, and the engine says so in an `attach` event.
+    pub fn attach(&mut self, reference: &str) -> Result<(), SimError> {
+        let id = self.resolve(reference)?;
+        self.emit(&id, "attach", &[]);
+        Ok(())
+    }
+
     /// `docker pull`: the image `name` names, got now if the engine has not got it (whether
     /// it was). A reference the engine would not accept is 400 "invalid reference format".
     pub fn pull(&mut self, name: &str) -> Result<(Image, bool), SimError> {

@@ -176,6 +176,12 @@ fn lifecycle() -> Vec<Step> {
         pause(300),
         step("ps -a --format '{{.Names}} {{.State}} {{.Status}}'"),
         step("inspect --format '{{json .State}}' sleeper topper"),
+        // `--until 0s` is the CLI's now in whole seconds: let the second of the last event end.
+        pause(1100),
+        step("events --since 1h --until 0s --filter container=sleeper --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}} {{.Actor.Attributes.signal}}'"),
+        step("events --since 1h --until 0s --filter event=die --filter container=sleeper --filter container=topper --format '{{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}'"),
+        step("events --since 1h --until 0s --filter type=network --filter container=topper --format '{{.Action}}'"),
+        step("events --since 1h --until 0s --filter colour=red --filter container=sleeper --format '{{.Action}}'"),
         step("rm sleeper topper shell quick"),
         step("ps -a --format '{{.Names}}'"),
         // In the foreground: the output through the attached connection, the exit code.
@@ -193,6 +199,8 @@ fn lifecycle() -> Vec<Step> {
         // exit: wait for both.
         pause(300),
         step("ps -a --format '{{.Names}} {{.Status}}'"),
+        pause(1100),
+        step("events --since 1h --until 0s --filter container=fg --format '{{.Status}} {{.ID | len}} {{.From}} {{.Type}} {{.Action}}'"),
         step("rm fg bad later"),
         // Pause, rename, restart, update, wait, and a restart policy that gives up.
         step("run -d --name p1 --network none IMAGE sleep 300"),

@@ -161,6 +161,11 @@ impl SimEngine {
         .map_err(engine_error)
     }
 
+    /// A client attaches to container `id`'s output: its `attach` event.
+    pub fn attach(&self, id: &str) -> Result<(), EngineError> {
+        self.with_sim(|sim| sim.attach(id)).map_err(engine_error)
+    }
+
     /// `docker pull`: the image `name` names, and whether it was new.
     pub fn pull(&self, name: &str) -> Result<(Image, bool), EngineError> {
         self.with_sim(|sim| sim.pull(name)).map_err(engine_error)

@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -18,20 +17,11 @@ use berth_core::filters::{self, Filters, ListOptions};
 use berth_core::lifecycle::By;
 use berth_core::ops::{bool_value, int_value, Op};
 use berth_core::sim::{CreateSpec, Reply};
-use berth_core::time::{Duration, Time};
 use berth_core::wait::Waiter;
 
-use super::{not_served, EngineApiError};
+use super::{not_served, params, timestamp, EngineApiError, Params};
 use crate::engine::sim::SimEngine;
 use crate::engine::{Answer, Engine as _, Outcome, WaitResponse};
-
-type Params = Result<Query<BTreeMap<String, String>>, QueryRejection>;
-
-/// The query's parameters, or the engine's 400 for a query that is not one.
-fn params(q: Params) -> Result<BTreeMap<String, String>, EngineApiError> {
-    q.map(|Query(q)| q)
-        .map_err(|e| EngineApiError::new(400, e.body_text()))
-}
 
 /// `GET /containers/json?all=&limit=&filters=`: the simulated engine's containers in the list
 /// shape, newest first, status texts as of now.
@@ -239,42 +229,6 @@ pub async fn prune(
         "ContainersDeleted": (!deleted.is_empty()).then_some(deleted),
         "SpaceReclaimed": 0,
     })))
-}
-
-/// A time as the engine's filters take it (`timetypes.GetTimestamp`): Unix seconds (with a
-/// fraction), RFC 3339, or a Go duration before `now` (`10m`, `1h30m`, `90s`).
-fn timestamp(value: &str, now: Time) -> Option<Time> {
-    if let Ok(t) = Time::parse(value) {
-        return Some(t);
-    }
-    if let Ok(secs) = value.parse::<f64>() {
-        return Some(Time::from_unix_nanos((secs * 1e9) as i64));
-    }
-    let mut total_ms: f64 = 0.0;
-    let mut number = String::new();
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() || c == '.' {
-            number.push(c);
-            continue;
-        }
-        let unit = match (c, chars.peek()) {
-            ('m', Some('s')) => {
-                chars.next();
-                1.0
-            }
-            ('h', _) => 3_600_000.0,
-            ('m', _) => 60_000.0,
-            ('s', _) => 1_000.0,
-            _ => return None,
-        };
-        total_ms += number.parse::<f64>().ok()? * unit;
-        number.clear();
-    }
-    if !number.is_empty() || value.is_empty() {
-        return None;
-    }
-    Some(now.add(Duration::from_millis(-(total_ms as i64))))
 }
 
 /// A field the client left at its zero value (the CLI sends every field of the update).

@@ -19,6 +19,7 @@
 //! [`By::Other`]: berth_core::lifecycle::By::Other
 
 mod containers;
+mod events;
 mod objects;
 mod output;
 mod system;
@@ -29,7 +30,10 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 
-use axum::extract::Request;
+use std::collections::BTreeMap;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, Request};
 use axum::http::header::{HeaderValue, CONTENT_TYPE};
 use axum::http::{StatusCode, Uri};
 use axum::middleware::Next;
@@ -37,6 +41,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use berth_core::errdefs::HasKind;
+use berth_core::time::{Duration, Time};
 use serde::Serialize;
 
 use crate::engine::sim::SimEngine;
@@ -172,6 +177,7 @@ fn routes(sim: Arc<SimEngine>) -> Router {
         .route("/containers/{reference}/attach", post(output::attach))
         .route("/containers/{reference}/update", post(containers::update))
         .route("/containers/{reference}/{verb}", post(containers::operate))
+        .route("/events", get(events::events))
         .route("/images/json", get(objects::images))
         .route("/images/create", post(objects::pull))
         .route("/images/{*path}", get(objects::image))
@@ -333,6 +339,51 @@ fn refusal_of_version(version: &str) -> Option<Response> {
         return Some(response);
     }
     None
+}
+
+/// A time as the engine's filters take it (`timetypes.GetTimestamp`): Unix seconds (with a
+/// fraction), RFC 3339, or a Go duration before `now` (`10m`, `1h30m`, `90s`).
+pub(crate) fn timestamp(value: &str, now: Time) -> Option<Time> {
+    if let Ok(t) = Time::parse(value) {
+        return Some(t);
+    }
+    if let Ok(secs) = value.parse::<f64>() {
+        return Some(Time::from_unix_nanos((secs * 1e9) as i64));
+    }
+    let mut total_ms: f64 = 0.0;
+    let mut number = String::new();
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            number.push(c);
+            continue;
+        }
+        let unit = match (c, chars.peek()) {
+            ('m', Some('s')) => {
+                chars.next();
+                1.0
+            }
+            ('h', _) => 3_600_000.0,
+            ('m', _) => 60_000.0,
+            ('s', _) => 1_000.0,
+            _ => return None,
+        };
+        total_ms += number.parse::<f64>().ok()? * unit;
+        number.clear();
+    }
+    if !number.is_empty() || value.is_empty() {
+        return None;
+    }
+    Some(now.add(Duration::from_millis(-(total_ms as i64))))
+}
+
+/// A request's query parameters, or axum's refusal of a query that is not one.
+pub(crate) type Params = Result<Query<BTreeMap<String, String>>, QueryRejection>;
+
+/// The query's parameters, or the engine's 400 for a query that is not one.
+pub(crate) fn params(q: Params) -> Result<BTreeMap<String, String>, EngineApiError> {
+    q.map(|Query(q)| q)
+        .map_err(|e| EngineApiError::new(400, e.body_text()))
 }
 
 /// A bound Engine API listener, ready to serve.

@@ -4,18 +4,16 @@
 //! network, and is no swarm manager, so it answers as an engine in that state does (404s, and
 //! the 503 of a node outside a swarm); the `none` network is not described yet (501).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use super::{not_served, EngineApiError, ENGINE_VERSION};
+use super::{not_served, params, EngineApiError, Params, ENGINE_VERSION};
 use crate::engine::sim::{engine_arch, SimEngine};
 
 /// `GET /images/json`: every image the simulated engine has, newest first.
@@ -85,11 +83,9 @@ pub async fn image(
 /// whether it was new. `fromSrc` (an import) is not simulated.
 pub async fn pull(
     State(sim): State<Arc<SimEngine>>,
-    q: Result<Query<BTreeMap<String, String>>, QueryRejection>,
+    q: Params,
 ) -> Result<Response, EngineApiError> {
-    let q = q
-        .map(|Query(q)| q)
-        .map_err(|e| EngineApiError::new(400, e.body_text()))?;
+    let q = params(q)?;
     let get = |k: &str| q.get(k).map(String::as_str).filter(|v| !v.is_empty());
     if get("fromSrc").is_some() {
         return Err(EngineApiError::new(

@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::header::{CONNECTION, CONTENT_TYPE, UPGRADE};
 use axum::http::{HeaderValue, StatusCode};
@@ -25,7 +24,7 @@ use tokio::io::AsyncWriteExt as _;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::EngineApiError;
+use super::{params, EngineApiError, Params};
 use crate::engine::sim::SimEngine;
 use crate::engine::Engine as _;
 
@@ -94,11 +93,9 @@ fn unix_time(name: &str, value: &str) -> Result<Time, EngineApiError> {
 pub async fn logs(
     State(sim): State<Arc<SimEngine>>,
     Path(reference): Path<String>,
-    q: Result<Query<BTreeMap<String, String>>, QueryRejection>,
+    q: Params,
 ) -> Result<Response, EngineApiError> {
-    let q = q
-        .map(|Query(q)| q)
-        .map_err(|e| EngineApiError::new(400, e.body_text()))?;
+    let q = params(q)?;
     let streams = Streams::of(&q);
     if !streams.stdout && !streams.stderr {
         return Err(EngineApiError::new(
@@ -166,6 +163,7 @@ pub async fn attach(
         ));
     }
     let c = sim.inspect(&reference).await?;
+    sim.attach(&c.id)?;
     let now = sim.now();
     let running_since = c.state.running.then_some(c.state.started_at);
     let lines = follow_output(sim, c.id.clone(), now, running_since);
