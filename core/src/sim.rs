@@ -689,6 +689,16 @@ impl Sim {
     /// `health_status: …` when the status changes). The regular probes go on as scheduled.
     /// Refused (409) without a health check or unless the process is running.
     pub fn probe_result(&mut self, reference: &str, passed: bool) -> Result<Outcome, SimError> {
+        self.probe(reference, Some(passed))
+    }
+
+    /// A health probe runs now, passing or failing as the container's probe does
+    /// ([`Probe::passes`]); refused as [`Sim::probe_result`] is.
+    pub fn probe_now(&mut self, reference: &str) -> Result<Outcome, SimError> {
+        self.probe(reference, None)
+    }
+
+    fn probe(&mut self, reference: &str, forced: Option<bool>) -> Result<Outcome, SimError> {
         let id = self.resolve(reference)?;
         self.require_live_process(&id)?;
         if !self.has_health_check(&id) {
@@ -696,7 +706,7 @@ impl Sim {
                 "Container {id} has no health check"
             )));
         }
-        self.run_probe(&id, Some(passed));
+        self.run_probe(&id, forced);
         Ok(Outcome::Done)
     }
 

@@ -4,7 +4,8 @@
 //! (IDs, times) masked.
 
 use berth_tests::engine_api::{Cli, CliRun, SimEngineApi};
-use berth_tests::{skip_unless, Need, PrivateDaemon, IMAGE};
+use berth_tests::{skip_unless, EngineApi, Need, PrivateDaemon, IMAGE};
+use hyper::Method;
 
 /// IDs, times and durations masked, so two engines' outputs compare.
 fn masked(text: &str) -> String {
@@ -369,6 +370,92 @@ fn images_are_pulled_with_the_engines_progress_messages() {
         label.stdout.contains("runs until it is stopped"),
         "{label:?}"
     );
+}
+
+#[tokio::test]
+async fn the_control_api_moves_time_and_makes_processes_act_now() {
+    if skip_unless(&[Need::Engine]) {
+        return;
+    }
+    // Real time, but nothing waits for it: the test moves the clock.
+    let sim = SimEngineApi::start(1.0);
+    let cli = sim.cli();
+    let api = EngineApi::new(sim.socket());
+    let post = |path: &'static str| {
+        let api = &api;
+        async move { api.call(Method::POST, path, None).await }
+    };
+    for args in [
+        "run -d --name nap --network none IMAGE sleep 300",
+        "run -d --name job --restart on-failure:1 --network none IMAGE sleep 3000",
+        "run -d --name hc --health-cmd true --health-interval 1m --health-retries 1 --network none IMAGE sleep 3000",
+    ] {
+        let run = cli.run(&step(args).args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(run.code, 0, "{args}: {run:?}");
+    }
+    // `docker wait` returns because the process really ended, five minutes later, now.
+    let clock = post("/berth/clock/advance?by=5m1s").await;
+    assert_eq!(clock.status, 200, "{}", clock.text());
+    let wait = cli.run(&["wait", "nap"]);
+    assert_eq!((wait.code, wait.stdout.as_str()), (0, "0"), "{wait:?}");
+    // The process exits with a code: the restart policy restarts it after its backoff.
+    assert_eq!(post("/berth/containers/job/exit?code=3").await.status, 204);
+    let status = cli.run(&[
+        "inspect",
+        "--format",
+        "{{.State.Status}} {{.State.ExitCode}}",
+        "job",
+    ]);
+    assert_eq!(status.stdout, "restarting 3", "{status:?}");
+    assert_eq!(post("/berth/clock/advance?to=next").await.status, 200);
+    let status = cli.run(&[
+        "inspect",
+        "--format",
+        "{{.State.Status}} {{.RestartCount}}",
+        "job",
+    ]);
+    assert_eq!(status.stdout, "running 1", "{status:?}");
+    // Killed for memory: on-failure:1 has used its one restart.
+    assert_eq!(post("/berth/containers/job/oom").await.status, 204);
+    let status = cli.run(&[
+        "inspect",
+        "--format",
+        "{{.State.Status}} {{.State.ExitCode}} {{.State.OOMKilled}}",
+        "job",
+    ]);
+    assert_eq!(status.stdout, "exited 137 true", "{status:?}");
+    // A health probe fails on demand; one retry makes it unhealthy.
+    assert_eq!(
+        post("/berth/containers/hc/health?result=fail").await.status,
+        204
+    );
+    let health = cli.run(&["inspect", "--format", "{{.State.Health.Status}}", "hc"]);
+    assert_eq!(health.stdout, "unhealthy", "{health:?}");
+    assert_eq!(
+        post("/berth/containers/hc/health?result=run").await.status,
+        204
+    );
+    let health = cli.run(&["inspect", "--format", "{{.State.Health.Status}}", "hc"]);
+    assert_eq!(health.stdout, "healthy", "{health:?}");
+    // Death by a signal; a process that is not running cannot exit.
+    assert_eq!(
+        post("/berth/containers/hc/signal?signal=TERM").await.status,
+        204
+    );
+    let status = cli.run(&["inspect", "--format", "{{.State.ExitCode}}", "hc"]);
+    assert_eq!(status.stdout, "143", "{status:?}");
+    let refused = post("/berth/containers/nap/exit?code=1").await;
+    assert_eq!(refused.status, 409, "{}", refused.text());
+    // A stopped clock stays where it is.
+    let paused = post("/berth/clock/pause").await.json();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let later = api.get("/berth/clock").await;
+    assert_eq!(
+        (paused["Now"].clone(), later["Paused"].clone()),
+        (later["Now"].clone(), true.into())
+    );
+    let bad = post("/berth/clock/advance?by=soon").await;
+    assert_eq!(bad.status, 400, "{}", bad.text());
 }
 
 #[test]

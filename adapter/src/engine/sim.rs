@@ -35,28 +35,49 @@ pub const HISTORY: usize = 4096;
 /// How many events a slow follower may lag behind before its stream breaks (it then resyncs).
 const BROADCAST_CAPACITY: usize = 4096;
 
-/// Maps virtual time onto tokio's clock.
+/// Maps virtual time onto tokio's clock. The control API of the Engine API moves it
+/// ([`SimEngine::advance_by`]) and stops it ([`SimEngine::pause_clock`]).
 #[derive(Debug, Clone, Copy)]
 struct Clock {
+    /// The virtual time at `origin`.
     start: Time,
     origin: tokio::time::Instant,
     speed: f64,
+    /// Stopped at `start`.
+    paused: bool,
 }
 
 impl Clock {
     fn now(&self) -> Time {
+        if self.paused {
+            return self.start;
+        }
         let real = self.origin.elapsed().as_nanos() as f64;
         self.start.add(berth_core::time::Duration::from_nanos(
             (real * self.speed) as i64,
         ))
     }
 
-    /// The instant the virtual time `t` is reached.
+    /// The instant the virtual time `t` is reached (a day ahead while the clock is paused:
+    /// whoever sleeps is woken when it moves).
     fn instant_of(&self, t: Time) -> tokio::time::Instant {
-        let ahead = t.since(self.start).as_nanos().max(0) as f64 / self.speed;
+        let day = 86_400e9;
+        let ahead = if self.paused {
+            day
+        } else {
+            t.since(self.start).as_nanos().max(0) as f64 / self.speed
+        };
         // Far-off deadlines are clamped: a day of sleep is re-checked anyway.
-        let ahead = ahead.min(86_400e9);
-        self.origin + std::time::Duration::from_nanos(ahead as u64)
+        self.origin + std::time::Duration::from_nanos(ahead.min(day) as u64)
+    }
+
+    /// The same clock, reading `t` now.
+    fn reading(self, t: Time) -> Clock {
+        Clock {
+            start: t,
+            origin: tokio::time::Instant::now(),
+            ..self
+        }
     }
 }
 
@@ -67,7 +88,9 @@ struct Core {
 
 struct Shared {
     core: Mutex<Core>,
-    clock: Clock,
+    clock: Mutex<Clock>,
+    /// Wakes whoever sleeps until a virtual time when the clock is moved or stopped.
+    clock_moved: Notify,
     events: broadcast::Sender<Event>,
     /// Wakes the ticker when an operation may have changed the deadlines.
     wake: Notify,
@@ -80,9 +103,16 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    fn clock(&self) -> Clock {
+        *self
+            .clock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Brings the sim to the current virtual time and publishes what it emitted.
     fn catch_up(&self, core: &mut Core) {
-        core.sim.advance_to(self.clock.now());
+        core.sim.advance_to(self.clock().now());
         self.publish(core);
     }
 
@@ -106,7 +136,7 @@ pub struct SimEngine {
 
 impl std::fmt::Debug for SimEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SimEngine(speed {})", self.shared.clock.speed)
+        write!(f, "SimEngine(speed {})", self.shared.clock().speed)
     }
 }
 
@@ -130,6 +160,7 @@ impl SimEngine {
             start: sim.now(),
             origin: tokio::time::Instant::now(),
             speed,
+            paused: false,
         };
         let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
         let shared = Arc::new(Shared {
@@ -137,7 +168,8 @@ impl SimEngine {
                 sim,
                 history: VecDeque::new(),
             }),
-            clock,
+            clock: Mutex::new(clock),
+            clock_moved: Notify::new(),
             events,
             wake: Notify::new(),
         });
@@ -147,7 +179,7 @@ impl SimEngine {
 
     /// How many times faster than real time the virtual clock runs.
     pub fn speed(&self) -> f64 {
-        self.shared.clock.speed
+        self.shared.clock().speed
     }
 
     /// `POST /containers/{id}/update` for the client `by`: the restart policy and resources in
@@ -159,6 +191,15 @@ impl SimEngine {
         })
         .map(|_| ())
         .map_err(engine_error)
+    }
+
+    /// Runs `f` on the sim now (what a container's process does on its own, by the control
+    /// API), publishing what it emitted.
+    pub fn control<T>(
+        &self,
+        f: impl FnOnce(&mut Sim) -> Result<T, SimError>,
+    ) -> Result<T, EngineError> {
+        self.with_sim(f).map_err(engine_error)
     }
 
     /// A client attaches to container `id`'s output: its `attach` event.
@@ -196,9 +237,76 @@ impl SimEngine {
         self.shared.lock().sim.output_of(id)
     }
 
-    /// Sleeps until the virtual time `t`.
+    /// Sleeps until the virtual time `t`, however the clock is moved meanwhile.
     pub async fn sleep_until(&self, t: Time) {
-        tokio::time::sleep_until(self.shared.clock.instant_of(t)).await;
+        loop {
+            let moved = self.shared.clock_moved.notified();
+            let clock = self.shared.clock();
+            if clock.now() >= t {
+                return;
+            }
+            tokio::select! {
+                () = tokio::time::sleep_until(clock.instant_of(t)) => {}
+                () = moved => {}
+            }
+        }
+    }
+
+    /// Moves the virtual clock `d` ahead at once: what falls due meanwhile (exits, restarts,
+    /// probes, stop timeouts) happens, in order. Returns the new time.
+    pub fn advance_by(&self, d: berth_core::time::Duration) -> Time {
+        self.set_clock(|c| c.reading(c.now().add(d)))
+    }
+
+    /// Moves the virtual clock to the next deadline, if there is one ahead; returns the time.
+    pub fn advance_to_next_deadline(&self) -> Time {
+        let (next, now) = {
+            let mut core = self.shared.lock();
+            self.shared.catch_up(&mut core);
+            (core.sim.next_deadline(), core.sim.now())
+        };
+        match next.filter(|t| *t > now) {
+            Some(t) => self.set_clock(|c| c.reading(t)),
+            None => now,
+        }
+    }
+
+    /// Stops the virtual clock (`true`) or starts it again (`false`); returns the time.
+    pub fn pause_clock(&self, paused: bool) -> Time {
+        self.set_clock(|c| Clock {
+            paused,
+            ..c.reading(c.now())
+        })
+    }
+
+    /// The virtual time, whether the clock is stopped, and the next deadline.
+    pub fn clock_status(&self) -> (Time, bool, Option<Time>) {
+        let mut core = self.shared.lock();
+        self.shared.catch_up(&mut core);
+        (
+            core.sim.now(),
+            self.shared.clock().paused,
+            core.sim.next_deadline(),
+        )
+    }
+
+    fn set_clock(&self, change: impl FnOnce(Clock) -> Clock) -> Time {
+        {
+            let mut clock = self
+                .shared
+                .clock
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            *clock = change(*clock);
+        }
+        let now = {
+            let mut core = self.shared.lock();
+            self.shared.catch_up(&mut core);
+            core.sim.now()
+        };
+        self.shared.wake.notify_one();
+        self.shared.clock_moved.notify_waiters();
+        now
     }
 
     /// The ID of the `none` network every simulated container is on.
@@ -279,7 +387,7 @@ async fn tick(shared: Weak<Shared>) {
             };
             let mut core = shared.lock();
             shared.catch_up(&mut core);
-            (core.sim.next_deadline(), shared.clock)
+            (core.sim.next_deadline(), shared.clock())
         };
         // Hold only a weak reference while asleep, so a dropped engine ends the task.
         let notified = {
@@ -335,7 +443,7 @@ impl Engine for SimEngine {
     }
 
     fn now(&self) -> Time {
-        self.shared.clock.now()
+        self.shared.clock().now()
     }
 
     async fn version(&self) -> Result<EngineInfo, EngineError> {

@@ -19,6 +19,7 @@
 //! [`By::Other`]: berth_core::lifecycle::By::Other
 
 mod containers;
+mod control;
 mod events;
 mod objects;
 mod output;
@@ -189,6 +190,12 @@ fn routes(sim: Arc<SimEngine>) -> Router {
         .route("/nodes/{id}", get(objects::swarm_object))
         .route("/secrets/{id}", get(objects::swarm_object))
         .route("/configs/{id}", get(objects::swarm_object))
+        .route("/berth/clock", get(control::clock))
+        .route("/berth/clock/{action}", post(control::move_clock))
+        .route(
+            "/berth/containers/{reference}/{what}",
+            post(control::process),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .with_state(sim)
@@ -350,6 +357,11 @@ pub(crate) fn timestamp(value: &str, now: Time) -> Option<Time> {
     if let Ok(secs) = value.parse::<f64>() {
         return Some(Time::from_unix_nanos((secs * 1e9) as i64));
     }
+    go_duration(value).map(|d| now.add(Duration::from_nanos(-d.as_nanos())))
+}
+
+/// A Go duration (`10m`, `1h30m`, `1.5s`, `250ms`).
+pub(crate) fn go_duration(value: &str) -> Option<Duration> {
     let mut total_ms: f64 = 0.0;
     let mut number = String::new();
     let mut chars = value.chars().peekable();
@@ -374,7 +386,7 @@ pub(crate) fn timestamp(value: &str, now: Time) -> Option<Time> {
     if !number.is_empty() || value.is_empty() {
         return None;
     }
-    Some(now.add(Duration::from_millis(-(total_ms as i64))))
+    Some(Duration::from_nanos((total_ms * 1e6) as i64))
 }
 
 /// A request's query parameters, or axum's refusal of a query that is not one.
