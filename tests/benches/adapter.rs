@@ -10,7 +10,6 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use berth_tests::{Berth, BerthApi, EngineApi, PrivateDaemon};
-use futures_util::stream::{self, StreamExt};
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use hyper::Method;
@@ -76,23 +75,6 @@ fn clock_ticks_per_sec() -> f64 {
         .ok()
         .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
         .unwrap_or(100.0)
-}
-
-/// Creates `count` containers named `{prefix}{i}` (created, not started, no network), `par` at
-/// a time.
-async fn create_many(engine: &EngineApi, prefix: &str, range: std::ops::Range<usize>, par: usize) {
-    stream::iter(range)
-        .for_each_concurrent(par, |i| async move {
-            engine
-                .create(
-                    &format!("{prefix}{i}"),
-                    &["sleep", "1000"],
-                    json!({}),
-                    json!({}),
-                )
-                .await;
-        })
-        .await;
 }
 
 async fn wait_for_count(berth: &BerthApi, n: usize, secs: u64) -> Duration {
@@ -261,13 +243,13 @@ async fn main() {
         berth_tests::berth_binary().display()
     ));
 
-    create_many(&engine, "c", 0..100, 16).await;
+    engine.create_many("c", 0..100, 16).await;
     let berth = Berth::spawn(&["--engine", "docker", "--docker-host", &host]);
     wait_for_count(&berth.api, 100, 60).await;
     let (b100, e100, bs100, es100) = time_lists(&berth.api, &engine, 100).await;
 
     let t = Instant::now();
-    create_many(&engine, "c", 100..1000, 16).await;
+    engine.create_many("c", 100..1000, 16).await;
     let created_in = t.elapsed();
     let caught_up = wait_for_count(&berth.api, 1000, 120).await;
     let (b1k, e1k, bs1k, es1k) = time_lists(&berth.api, &engine, 1000).await;

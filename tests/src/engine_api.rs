@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::browser::{berth_binary, free_port};
+use crate::berth_binary;
+use crate::browser::free_port;
 use crate::docker_cli;
 
 /// `berth --engine sim --sim-fleet empty --engine-api unix://DIR/berth.sock`, killed on drop.

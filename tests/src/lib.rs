@@ -666,6 +666,23 @@ impl EngineApi {
         r.json()
     }
 
+    /// Creates containers `{prefix}{i}` for each `i` of `range` (`sleep 1000`, created, not
+    /// started, no network), `par` at a time.
+    pub async fn create_many(&self, prefix: &str, range: std::ops::Range<usize>, par: usize) {
+        use futures_util::stream::{self, StreamExt as _};
+        stream::iter(range)
+            .for_each_concurrent(par, |i| async move {
+                self.create(
+                    &format!("{prefix}{i}"),
+                    &["sleep", "1000"],
+                    json!({}),
+                    json!({}),
+                )
+                .await;
+            })
+            .await;
+    }
+
     /// Creates container `name` running `cmd` on [`IMAGE`] with no network. `host_config` and
     /// `config` are merged into the create body. Returns the ID.
     pub async fn create(
