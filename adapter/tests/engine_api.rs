@@ -196,7 +196,7 @@ async fn errors_are_the_engines_json_messages() {
             "/images/nope/json",
             "",
             404,
-            "No such image: nope",
+            "no such image: nope: No such image: nope:latest",
         ),
         (
             Method::GET,

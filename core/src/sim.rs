@@ -875,11 +875,17 @@ impl Sim {
         self.images.list()
     }
 
-    /// `docker image inspect`: the image a name, an ID or a unique ID prefix names; 404 "No
-    /// such image: …" otherwise.
+    /// `docker image inspect`: the image a name, an ID or a unique ID prefix names; otherwise
+    /// Engine 20.10's 404, "no such image: nope: No such image: nope:latest".
     pub fn image(&self, reference: &str) -> Result<Image, SimError> {
         self.images.find(reference).cloned().ok_or_else(|| {
-            SimError::new(ErrorKind::NotFound, format!("No such image: {reference}"))
+            SimError::new(
+                ErrorKind::NotFound,
+                format!(
+                    "no such image: {reference}: No such image: {}",
+                    images::normalize(reference)
+                ),
+            )
         })
     }
 

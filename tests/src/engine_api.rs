@@ -88,11 +88,13 @@ pub struct CliRun {
     pub stderr: String,
 }
 
-/// The `docker` CLI ([`docker_cli`]) on one engine, with a private config directory.
+/// The `docker` CLI ([`docker_cli`], or another binary) on one engine, with a private config
+/// directory.
 #[derive(Debug, Clone)]
 pub struct Cli {
     host: String,
     config: PathBuf,
+    binary: PathBuf,
 }
 
 impl Cli {
@@ -101,6 +103,15 @@ impl Cli {
         Cli {
             host: host.to_owned(),
             config: dir.join("docker-config"),
+            binary: docker_cli(),
+        }
+    }
+
+    /// The same, with another `docker` binary (a newer CLI).
+    pub fn with_binary(self, binary: &Path) -> Cli {
+        Cli {
+            binary: binary.to_owned(),
+            ..self
         }
     }
 
@@ -108,17 +119,23 @@ impl Cli {
     pub fn run(&self, args: &[&str]) -> CliRun {
         let out = Command::new("timeout")
             .arg("60")
-            .arg(docker_cli())
+            .arg(&self.binary)
             .args(args)
             .env("DOCKER_HOST", &self.host)
             .env("DOCKER_CONFIG", &self.config)
             .stdin(Stdio::null())
             .output()
-            .unwrap_or_else(|e| panic!("{}: {e}", docker_cli().display()));
+            .unwrap_or_else(|e| panic!("{}: {e}", self.binary.display()));
         CliRun {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).trim().to_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
         }
     }
+}
+
+/// A `docker` CLI newer than Debian's on this machine (`/usr/local/bin/docker`), if there is one.
+pub fn newer_cli() -> Option<PathBuf> {
+    let newer = PathBuf::from("/usr/local/bin/docker");
+    (newer.is_file() && newer != docker_cli()).then_some(newer)
 }

@@ -3,7 +3,7 @@
 //! both, and every command's exit code, output and error compared, with what must differ
 //! (IDs, times) masked.
 
-use berth_tests::engine_api::{Cli, CliRun, SimEngineApi};
+use berth_tests::engine_api::{newer_cli, Cli, CliRun, SimEngineApi};
 use berth_tests::{skip_unless, EngineApi, Need, PrivateDaemon, IMAGE};
 use hyper::Method;
 
@@ -243,9 +243,32 @@ fn the_docker_cli_drives_the_simulated_engine_as_it_drives_dockerd() {
     }
     let daemon = PrivateDaemon::start();
     let sim = SimEngineApi::start(1.0);
+    compare(&daemon.cli(), &sim.cli());
+}
+
+/// The same with a newer CLI, when the machine has one (it negotiates API 1.41 with both).
+#[test]
+fn a_newer_docker_cli_drives_it_as_it_drives_dockerd() {
+    if skip_unless(&[Need::Engine]) {
+        return;
+    }
+    let Some(newer) = newer_cli() else {
+        eprintln!("no newer docker CLI at /usr/local/bin/docker: nothing more to compare");
+        return;
+    };
+    let daemon = PrivateDaemon::start();
+    let sim = SimEngineApi::start(1.0);
+    compare(
+        &daemon.cli().with_binary(&newer),
+        &sim.cli().with_binary(&newer),
+    );
+}
+
+/// Plays the scenario on dockerd and on berth; fails with every command whose outcome differs.
+fn compare(real_cli: &Cli, sim_cli: &Cli) {
     let steps = lifecycle();
-    let real = play(&daemon.cli(), &steps);
-    let simulated = play(&sim.cli(), &steps);
+    let real = play(real_cli, &steps);
+    let simulated = play(sim_cli, &steps);
     for (command, run) in &simulated {
         println!("docker {command}\n  -> {run:?}");
     }

@@ -29,7 +29,7 @@ pub const IMAGE_SIZE: i64 = 1_982_305;
 /// (`name@sha256:…`) is kept as it is.
 pub fn normalize(name: &str) -> String {
     let last = name.rsplit('/').next().unwrap_or(name);
-    if name.contains('@') || last.contains(':') {
+    if name.contains('@') || last.contains(':') || name.starts_with("sha256:") {
         name.to_owned()
     } else {
         format!("{name}:latest")
