@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::berth_binary;
 use crate::browser::free_port;
-use crate::docker_cli;
+use crate::{docker_cli, IMAGE};
 
 /// `berth --engine sim --sim-fleet empty --engine-api unix://DIR/berth.sock`, killed on drop.
 pub struct SimEngineApi {
@@ -115,7 +115,17 @@ impl Cli {
         }
     }
 
-    /// Runs `docker args…` with no stdin, at most `timeout`.
+    /// Runs the command line `line` (`IMAGE` standing for [`IMAGE`]), split as a shell splits
+    /// it, and returns its output; panics unless it succeeds.
+    pub fn ok(&self, line: &str) -> String {
+        let words = berth_core::sim::split_words(&line.replace("IMAGE", IMAGE));
+        let args: Vec<&str> = words.iter().map(String::as_str).collect();
+        let run = self.run(&args);
+        assert_eq!(run.code, 0, "docker {line}: {run:?}");
+        run.stdout
+    }
+
+    /// Runs `docker args…` with no stdin, for at most a minute.
     pub fn run(&self, args: &[&str]) -> CliRun {
         let out = Command::new("timeout")
             .arg("60")

@@ -365,19 +365,7 @@ fn images_are_pulled_with_the_engines_progress_messages() {
     let images = cli.run(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
     assert_eq!(images.stdout, "nginx:latest", "{images:?}");
     // The pulled image's ID is the one its containers carry.
-    let run = cli.run(&[
-        "run",
-        "-d",
-        "--name",
-        "web",
-        "--network",
-        "none",
-        "nginx",
-        "nginx",
-        "-g",
-        "daemon off;",
-    ]);
-    assert_eq!(run.code, 0, "{run:?}");
+    cli.ok("run -d --name web --network none nginx nginx -g 'daemon off;'");
     let image_id = cli.run(&["image", "inspect", "--format", "{{.Id}}", "nginx"]);
     let container_image = cli.run(&["inspect", "--format", "{{.Image}}", "web"]);
     assert_eq!(image_id.stdout, container_image.stdout);
@@ -408,14 +396,12 @@ async fn the_control_api_moves_time_and_makes_processes_act_now() {
         let api = &api;
         async move { api.call(Method::POST, path, None).await }
     };
-    for args in [
-        "run -d --name nap --network none IMAGE sleep 300",
-        "run -d --name job --restart on-failure:1 --network none IMAGE sleep 3000",
-        "run -d --name hc --health-cmd true --health-interval 1m --health-retries 1 --network none IMAGE sleep 3000",
-    ] {
-        let run = cli.run(&step(args).args.iter().map(String::as_str).collect::<Vec<_>>());
-        assert_eq!(run.code, 0, "{args}: {run:?}");
-    }
+    cli.ok("run -d --name nap --network none IMAGE sleep 300");
+    cli.ok("run -d --name job --restart on-failure:1 --network none IMAGE sleep 3000");
+    cli.ok(
+        "run -d --name hc --health-cmd true --health-interval 1m --health-retries 1 \
+         --network none IMAGE sleep 3000",
+    );
     // `docker wait` returns because the process really ended, five minutes later, now.
     let clock = post("/berth/clock/advance?by=5m1s").await;
     assert_eq!(clock.status, 200, "{}", clock.text());
@@ -490,30 +476,8 @@ fn time_runs_at_the_simulations_speed() {
     // timeout in 0.1 s, and `sleep 30` exits in 0.3 s.
     let sim = SimEngineApi::start(100.0);
     let cli = sim.cli();
-    let run = cli.run(&[
-        "run",
-        "-d",
-        "--name",
-        "nap",
-        "--network",
-        "none",
-        IMAGE,
-        "sleep",
-        "30",
-    ]);
-    assert_eq!(run.code, 0, "{run:?}");
-    let run = cli.run(&[
-        "run",
-        "-d",
-        "--name",
-        "stubborn",
-        "--network",
-        "none",
-        IMAGE,
-        "sleep",
-        "3000",
-    ]);
-    assert_eq!(run.code, 0, "{run:?}");
+    cli.ok("run -d --name nap --network none IMAGE sleep 30");
+    cli.ok("run -d --name stubborn --network none IMAGE sleep 3000");
     let stop = cli.run(&["stop", "stubborn"]);
     assert_eq!(
         (stop.code, stop.stdout.as_str()),

@@ -4,7 +4,7 @@
 
 use berth_tests::browser::{js_str, row_selector, wait_row, Browser, SimBerth};
 use berth_tests::engine_api::Cli;
-use berth_tests::{skip_unless, Need, IMAGE};
+use berth_tests::{skip_unless, Need};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_follows_what_the_docker_cli_does() {
@@ -17,22 +17,9 @@ async fn the_dashboard_follows_what_the_docker_cli_does() {
     let b = Browser::start(1280, 800).await;
     b.open_list(&berth.start_url(), 0).await;
     let cli = Cli::new(&host, dir.path());
-    let run = cli.run(&[
-        "run",
-        "-d",
-        "--name",
-        "web",
-        "--network",
-        "none",
-        IMAGE,
-        "sleep",
-        "300",
-    ]);
-    assert_eq!(run.code, 0, "{run:?}");
-    let id = run.stdout.clone();
+    let id = cli.ok("run -d --name web --network none IMAGE sleep 300");
     wait_row(&b, &id, "Up", true).await;
-    let stop = cli.run(&["stop", "-t", "1", "web"]);
-    assert_eq!(stop.code, 0, "{stop:?}");
+    cli.ok("stop -t 1 web");
     wait_row(&b, &id, "Exited (137)", true).await;
     b.goto(&berth.url(&format!("/containers/{id}"))).await;
     b.wait_text("killed by SIGKILL (docker kill, or docker stop after the stop timeout)")
@@ -40,8 +27,7 @@ async fn the_dashboard_follows_what_the_docker_cli_does() {
     b.screenshot("engine-api-container").await;
     let body = b.body_text().await;
     assert!(body.contains("Exited (137)"), "{body}");
-    let rm = cli.run(&["rm", "web"]);
-    assert_eq!(rm.code, 0, "{rm:?}");
+    cli.ok("rm web");
     b.goto(&berth.url("/")).await;
     b.wait_js(
         &format!(
