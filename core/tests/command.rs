@@ -89,6 +89,25 @@ fn scripts_add_up_their_sleeps_and_end_with_exit() {
 }
 
 #[test]
+fn the_memory_hog_is_killed_for_memory_under_a_limit() {
+    // scripts/record-engine.sh's OOM case: Engine 20.10 killed it 83 ms into its run under -m 8m.
+    for line in [
+        "sh -c 'x=a; while true; do x=$x$x; done'",
+        "sh -c 'buf=0;  while :; do buf=$buf$buf; done;'",
+    ] {
+        assert_eq!(
+            read(line),
+            (Program::AllocatesMemory { after_ms: 80 }, false),
+            "{line}"
+        );
+    }
+    assert!(
+        read("sh -c 'x=a; while true; do x=$x; done'").1,
+        "not a hog: not read"
+    );
+}
+
+#[test]
 fn what_is_not_read_says_so_and_runs_until_stopped() {
     for line in [
         "nginx -g 'daemon off;'",

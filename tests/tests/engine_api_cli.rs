@@ -233,6 +233,12 @@ fn lifecycle() -> Vec<Step> {
         step("container prune -f"),
         step("ps -a --format '{{.Names}} {{.State}}'"),
         step("rm -f up"),
+        // A memory hog under -m: killed for memory.
+        step("run -d --name oom -m 8m --network none IMAGE sh -c 'x=a; while true; do x=$x$x; done'"),
+        pause(1100),
+        step("inspect --format '{{.State.Status}} {{.State.ExitCode}} {{.State.OOMKilled}}' oom"),
+        step("events --since 1h --until 0s --filter container=oom --format '{{.Action}} {{.Actor.Attributes.exitCode}}'"),
+        step("rm oom"),
     ]
 }
 
