@@ -131,6 +131,16 @@ pub struct ContainerSummary {
     /// Ports.
     #[serde(rename = "Ports", default, deserialize_with = "null_as_default")]
     pub ports: Vec<Port>,
+    /// The size of the container's own layer, when asked for (`size=1`) and not zero.
+    #[serde(rename = "SizeRw", default, skip_serializing_if = "Option::is_none")]
+    pub size_rw: Option<i64>,
+    /// The size of its whole filesystem, image included, when asked for (`size=1`).
+    #[serde(
+        rename = "SizeRootFs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub size_root_fs: Option<i64>,
     /// Labels.
     #[serde(rename = "Labels", default, deserialize_with = "null_as_default")]
     pub labels: BTreeMap<String, String>,
@@ -408,6 +418,8 @@ pub fn summarize(c: &Container, names: Vec<String>, now: Time) -> ContainerSumma
         command: c.command_line(),
         created: c.created.unix_secs(),
         ports,
+        size_rw: None,
+        size_root_fs: None,
         labels: c.config.labels.clone(),
         state: c.state.state_string().to_owned(),
         status: c.state.status_string(now),

@@ -159,6 +159,7 @@ fn lifecycle() -> Vec<Step> {
         step("ps -a --filter status=exited --format '{{.Names}}'"),
         step("ps -a --filter name=shell --filter name=quick --format '{{.Names}}'"),
         step("ps -a -n 2 --format '{{.Names}}'"),
+        step("ps -a -s --format '{{.Names}} {{.Size}}'"),
         step("inspect --format '{{json .State}}' quick"),
         step("inspect --format '{{.Path}} {{json .Args}} {{.Config.Hostname | len}} {{json .HostConfig.RestartPolicy}}' quick"),
         step("stop -t 1 sleeper"),

@@ -16,15 +16,15 @@ use berth_core::errdefs::ErrorKind;
 use berth_core::filters::{self, Filters, ListOptions};
 use berth_core::lifecycle::By;
 use berth_core::ops::{bool_value, int_value, Op};
-use berth_core::sim::{CreateSpec, Reply};
+use berth_core::sim::{CreateSpec, Reply, IMAGE_SIZE};
 use berth_core::wait::Waiter;
 
 use super::{not_served, params, timestamp, EngineApiError, Params};
 use crate::engine::sim::SimEngine;
 use crate::engine::{Answer, Engine as _, Outcome, WaitResponse};
 
-/// `GET /containers/json?all=&limit=&filters=`: the simulated engine's containers in the list
-/// shape, newest first, status texts as of now.
+/// `GET /containers/json?all=&limit=&size=&filters=`: the simulated engine's containers in the
+/// list shape, newest first, status texts as of now.
 pub async fn list(
     State(sim): State<Arc<SimEngine>>,
     q: Params,
@@ -47,7 +47,18 @@ pub async fn list(
     };
     let (view, now) = sim.view();
     let snapshots = filters::list(&view, &opts).map_err(|e| EngineApiError::of(&e))?;
-    Ok(Json(snapshots.iter().map(|s| s.summary_at(now)).collect()))
+    // With `size`: nothing is written to a simulated container's layer, and its filesystem is
+    // its image's.
+    let size = bool_value(get("size"));
+    Ok(Json(
+        snapshots
+            .iter()
+            .map(|s| ContainerSummary {
+                size_root_fs: size.then_some(IMAGE_SIZE),
+                ..s.summary_at(now)
+            })
+            .collect(),
+    ))
 }
 
 /// `POST /containers/create?name=`: the body read as a [`CreateSpec`], its command read as
