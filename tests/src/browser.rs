@@ -10,8 +10,9 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+use crate::berth_binary;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use http_body_util::{BodyExt as _, Full};
@@ -82,29 +83,6 @@ pub fn web_dist() -> PathBuf {
         );
     }
     dist
-}
-
-/// `target/debug/berth`, built once if missing.
-pub fn berth_binary() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| workspace_root().join("target"));
-            let bin = target.join("debug").join("berth");
-            if !bin.is_file() {
-                let status =
-                    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-                        .args(["build", "-p", "berth"])
-                        .current_dir(workspace_root())
-                        .status()
-                        .unwrap_or_else(|e| panic!("cannot run cargo build -p berth: {e}"));
-                assert!(status.success(), "cargo build -p berth failed");
-            }
-            bin
-        })
-        .clone()
 }
 
 /// A free TCP port on loopback.

@@ -185,16 +185,16 @@ impl SimEngine {
     /// `POST /containers/{id}/update` for the client `by`: the restart policy and resources in
     /// `update`.
     pub fn update(&self, reference: &str, update: &HostConfig, by: By) -> Result<(), EngineError> {
-        self.with_sim(|sim| {
+        self.control(|sim| {
             sim.set_client(by);
             sim.update_host_config(reference, update)
         })
         .map(|_| ())
-        .map_err(engine_error)
     }
 
-    /// Runs `f` on the sim now (what a container's process does on its own, by the control
-    /// API), publishing what it emitted.
+    /// Runs `f` on the sim at the current virtual time, publishing what it emitted: what a
+    /// container's process does on its own (by the control API), and the operations of the
+    /// Engine API that are not [`Op`]s.
     pub fn control<T>(
         &self,
         f: impl FnOnce(&mut Sim) -> Result<T, SimError>,
@@ -204,12 +204,12 @@ impl SimEngine {
 
     /// A client attaches to container `id`'s output: its `attach` event.
     pub fn attach(&self, id: &str) -> Result<(), EngineError> {
-        self.with_sim(|sim| sim.attach(id)).map_err(engine_error)
+        self.control(|sim| sim.attach(id))
     }
 
     /// `docker pull`: the image `name` names, and whether it was new.
     pub fn pull(&self, name: &str) -> Result<(Image, bool), EngineError> {
-        self.with_sim(|sim| sim.pull(name)).map_err(engine_error)
+        self.control(|sim| sim.pull(name))
     }
 
     /// `docker images`.
@@ -228,8 +228,7 @@ impl SimEngine {
 
     /// What container `id` has printed so far (`docker logs`), and the virtual time now.
     pub fn logs(&self, id: &str) -> Result<(Vec<LogLine>, Time), EngineError> {
-        self.with_sim(|sim| sim.logs(id).map(|lines| (lines, sim.now())))
-            .map_err(engine_error)
+        self.control(|sim| sim.logs(id).map(|lines| (lines, sim.now())))
     }
 
     /// What container `id`'s process prints in each run (nothing for an unknown one).
@@ -356,11 +355,10 @@ impl SimEngine {
     /// its [`Reply::Waiting`] resolves when the condition is met (the ticker advances the
     /// clock meanwhile), which lets the Engine API answer a wait's head before its body.
     pub fn begin(&self, op: &Op, by: By) -> Result<Reply, EngineError> {
-        self.with_sim(|sim| {
+        self.control(|sim| {
             sim.set_client(by);
             sim.apply(op)
         })
-        .map_err(engine_error)
     }
 
     /// Runs `op` on the sim at the current virtual time, publishes its events and wakes the

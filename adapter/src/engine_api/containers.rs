@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use berth_core::api::{ContainerInspect, ContainerSummary};
@@ -21,7 +21,7 @@ use berth_core::wait::Waiter;
 
 use super::{not_served, params, timestamp, EngineApiError, Params};
 use crate::engine::sim::SimEngine;
-use crate::engine::{Answer, Engine as _, Outcome, WaitResponse};
+use crate::engine::{Answer, Engine as _, WaitResponse};
 
 /// `GET /containers/json?all=&limit=&size=&filters=`: the simulated engine's containers in the
 /// list shape, newest first, status texts as of now.
@@ -79,7 +79,7 @@ pub async fn create(
             By::Other,
         )
         .await?;
-    Ok(respond(answer))
+    Ok(answer.into_response())
 }
 
 /// `GET /containers/{reference}/json`: the inspect document.
@@ -109,11 +109,11 @@ pub async fn operate(
     if let Op::Wait { .. } = op {
         return match sim.begin(&op, By::Other)? {
             Reply::Waiting(waiter) => Ok(streamed_wait(waiter)),
-            Reply::Outcome(o) => Ok(respond(Answer::Outcome(o))),
-            Reply::Created(id) => Ok(respond(Answer::Created(id))),
+            Reply::Outcome(o) => Ok(Answer::Outcome(o).into_response()),
+            Reply::Created(id) => Ok(Answer::Created(id).into_response()),
         };
     }
-    Ok(respond(sim.apply_as(&op, By::Other).await?))
+    Ok(sim.apply_as(&op, By::Other).await?.into_response())
 }
 
 /// A wait as the engine answers it: the status line and headers at once, the body when the
@@ -141,7 +141,7 @@ pub async fn remove(
 ) -> Result<Response, EngineApiError> {
     let q = params(q)?;
     let op = Op::from_request("DELETE", &reference, "", &q).map_err(|e| EngineApiError::of(&e))?;
-    Ok(respond(sim.apply_as(&op, By::Other).await?))
+    Ok(sim.apply_as(&op, By::Other).await?.into_response())
 }
 
 /// `POST /containers/{reference}/update`: the restart policy and the resources the core
@@ -252,20 +252,5 @@ fn is_unset(v: &serde_json::Value) -> bool {
         Value::String(s) => s.is_empty(),
         Value::Array(a) => a.is_empty(),
         Value::Object(o) => o.is_empty(),
-    }
-}
-
-/// The engine's answer: 201 with the ID for a create, 204 for a change, 304 for none, the
-/// wait's result.
-fn respond(answer: Answer) -> Response {
-    match answer {
-        Answer::Created(id) => (
-            StatusCode::CREATED,
-            Json(serde_json::json!({ "Id": id, "Warnings": [] })),
-        )
-            .into_response(),
-        Answer::Outcome(Outcome::Done) => StatusCode::NO_CONTENT.into_response(),
-        Answer::Outcome(Outcome::NotModified) => StatusCode::NOT_MODIFIED.into_response(),
-        Answer::Waited(response) => Json(response).into_response(),
     }
 }

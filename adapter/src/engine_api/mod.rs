@@ -354,10 +354,25 @@ pub(crate) fn timestamp(value: &str, now: Time) -> Option<Time> {
     if let Ok(t) = Time::parse(value) {
         return Some(t);
     }
-    if let Ok(secs) = value.parse::<f64>() {
-        return Some(Time::from_unix_nanos((secs * 1e9) as i64));
+    if let Some(t) = unix_seconds(value) {
+        return Some(t);
     }
     go_duration(value).map(|d| now.add(Duration::from_nanos(-d.as_nanos())))
+}
+
+/// Unix seconds with an optional fraction (`1700000000.123456789`), to the nanosecond.
+fn unix_seconds(value: &str) -> Option<Time> {
+    let (secs, frac) = value.split_once('.').unwrap_or((value, ""));
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    if !digits(secs) || !(frac.is_empty() || digits(frac)) {
+        return None;
+    }
+    let nanos: String = frac.chars().chain("000000000".chars()).take(9).collect();
+    let secs: i64 = secs.parse().ok()?;
+    let nanos: i64 = nanos.parse().ok()?;
+    Some(Time::from_unix_nanos(
+        secs.checked_mul(1_000_000_000)?.checked_add(nanos)?,
+    ))
 }
 
 /// A Go duration (`10m`, `1h30m`, `1.5s`, `250ms`).
@@ -473,5 +488,40 @@ pub async fn serve(
     };
     if let Err(e) = result {
         tracing::warn!("the Engine API stopped: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_as_the_engines_timetypes_reads_them() {
+        let now = Time::from_unix_secs(1_800_000_000);
+        // Unix seconds, to the nanosecond.
+        assert_eq!(
+            timestamp("1700000000.123456789", now),
+            Some(Time::from_unix_nanos(1_700_000_000_123_456_789))
+        );
+        assert_eq!(
+            timestamp("1700000000", now),
+            Some(Time::from_unix_secs(1_700_000_000))
+        );
+        assert_eq!(
+            timestamp("2026-01-01T00:00:00Z", now),
+            Time::parse("2026-01-01T00:00:00Z").ok()
+        );
+        // A duration is that long before now.
+        assert_eq!(
+            timestamp("1m30s", now),
+            Some(Time::from_unix_secs(1_799_999_910))
+        );
+        assert_eq!(
+            go_duration("250ms").map(Duration::as_nanos),
+            Some(250_000_000)
+        );
+        for bad in ["", "soon", "1.2.3", "-5", "10x", "1e9"] {
+            assert_eq!(timestamp(bad, now), None, "{bad}");
+        }
     }
 }

@@ -24,7 +24,7 @@ use tokio::io::AsyncWriteExt as _;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::{params, EngineApiError, Params};
+use super::{params, timestamp, EngineApiError, Params};
 use crate::engine::sim::SimEngine;
 use crate::engine::Engine as _;
 
@@ -73,22 +73,6 @@ impl Streams {
     }
 }
 
-/// A time parameter (`since`, `until`) as the engine takes it: Unix seconds, with an optional
-/// fraction.
-fn unix_time(name: &str, value: &str) -> Result<Time, EngineApiError> {
-    let (secs, frac) = value.split_once('.').unwrap_or((value, ""));
-    let secs: i64 = secs
-        .parse()
-        .map_err(|_| EngineApiError::new(400, format!("invalid value for {name}: {value:?}")))?;
-    let digits: String = frac.chars().chain("000000000".chars()).take(9).collect();
-    let nanos: i64 = digits
-        .parse()
-        .map_err(|_| EngineApiError::new(400, format!("invalid value for {name}: {value:?}")))?;
-    Ok(Time::from_unix_nanos(
-        secs.saturating_mul(1_000_000_000).saturating_add(nanos),
-    ))
-}
-
 /// `GET /containers/{id}/logs?stdout=&stderr=&timestamps=&tail=&since=&until=&follow=`.
 pub async fn logs(
     State(sim): State<Arc<SimEngine>>,
@@ -106,8 +90,13 @@ pub async fn logs(
     let get = |k: &str| q.get(k).map(String::as_str).filter(|v| !v.is_empty());
     let timestamps = bool_value(get("timestamps"));
     let follow = bool_value(get("follow"));
-    let since = get("since").map(|v| unix_time("since", v)).transpose()?;
-    let until = get("until").map(|v| unix_time("until", v)).transpose()?;
+    let now = sim.now();
+    let time = |name: &str, v: &str| {
+        timestamp(v, now)
+            .ok_or_else(|| EngineApiError::new(400, format!("invalid value for {name}: {v:?}")))
+    };
+    let since = get("since").map(|v| time("since", v)).transpose()?;
+    let until = get("until").map(|v| time("until", v)).transpose()?;
     let tail = match get("tail") {
         None | Some("all") => None,
         Some(n) => Some(

@@ -109,16 +109,25 @@ async fn forward(state: &AppState, op: Op) -> Result<Response, ApiError> {
     if let Some(id) = id.filter(|_| changes) {
         state.mirror.confirm(&id, CONFIRM_TIMEOUT).await;
     }
-    Ok(match answer {
-        Answer::Outcome(Outcome::Done) => StatusCode::NO_CONTENT.into_response(),
-        Answer::Outcome(Outcome::NotModified) => StatusCode::NOT_MODIFIED.into_response(),
-        Answer::Waited(response) => Json(response).into_response(),
-        Answer::Created(id) => (
-            StatusCode::CREATED,
-            Json(serde_json::json!({ "Id": id, "Warnings": [] })),
-        )
-            .into_response(),
-    })
+    Ok(answer.into_response())
+}
+
+/// An engine's answer as the Engine API gives it, for berth's API and for the Engine API of the
+/// simulated engine alike: 201 with the ID for a create, 204 for a change, 304 for none, the
+/// wait's result.
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        match self {
+            Answer::Outcome(Outcome::Done) => StatusCode::NO_CONTENT.into_response(),
+            Answer::Outcome(Outcome::NotModified) => StatusCode::NOT_MODIFIED.into_response(),
+            Answer::Waited(response) => Json(response).into_response(),
+            Answer::Created(id) => (
+                StatusCode::CREATED,
+                Json(serde_json::json!({ "Id": id, "Warnings": [] })),
+            )
+                .into_response(),
+        }
+    }
 }
 
 /// `POST /api/containers/{reference}/{operation}`: `start`, `stop` and `restart` (`?t=`),
@@ -129,9 +138,6 @@ pub async fn operate(
     ApiPath((target, operation)): ApiPath<(String, String)>,
     ApiQuery(q): ApiQuery<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    if operation.is_empty() {
-        return Err(page_not_found());
-    }
     let op =
         Op::from_request("POST", &target, &operation, &q).map_err(|e| ApiError::from_core(&e))?;
     forward(&state, op).await
