@@ -17,7 +17,7 @@ use futures_util::StreamExt as _;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::{params, timestamp, EngineApiError, Params};
+use super::{params, time_param, EngineApiError, Params};
 use crate::engine::sim::SimEngine;
 use crate::engine::Engine as _;
 
@@ -58,12 +58,8 @@ pub async fn events(
     let filters = Filters::from_json(get("filters").unwrap_or_default())
         .map_err(|e| EngineApiError::of(&e))?;
     let now = sim.now();
-    let parse = |name: &str, v: &str| {
-        timestamp(v, now)
-            .ok_or_else(|| EngineApiError::new(400, format!("invalid value for {name}: {v:?}")))
-    };
-    let since = get("since").map(|v| parse("since", v)).transpose()?;
-    let until = get("until").map(|v| parse("until", v)).transpose()?;
+    let since = time_param(&q, "since", now)?;
+    let until = time_param(&q, "until", now)?;
     // `until` alone (or before `since`) reads the past only.
     let mut stream = sim.events(Some(since.unwrap_or(now))).await?;
     let (tx, rx) = mpsc::channel::<Bytes>(256);

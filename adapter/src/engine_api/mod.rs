@@ -360,6 +360,21 @@ pub(crate) fn timestamp(value: &str, now: Time) -> Option<Time> {
     go_duration(value).map(|d| now.add(Duration::from_nanos(-d.as_nanos())))
 }
 
+/// The time parameter `name` of query `q` (`since`, `until`), read by [`timestamp`] against
+/// `now`; `None` when absent or empty, the engine's 400 when unreadable.
+pub(crate) fn time_param(
+    q: &BTreeMap<String, String>,
+    name: &str,
+    now: Time,
+) -> Result<Option<Time>, EngineApiError> {
+    match q.get(name).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => timestamp(v, now)
+            .map(Some)
+            .ok_or_else(|| EngineApiError::new(400, format!("invalid value for {name}: {v:?}"))),
+    }
+}
+
 /// Unix seconds with an optional fraction (`1700000000.123456789`), to the nanosecond.
 fn unix_seconds(value: &str) -> Option<Time> {
     let (secs, frac) = value.split_once('.').unwrap_or((value, ""));

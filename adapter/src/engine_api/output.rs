@@ -24,7 +24,7 @@ use tokio::io::AsyncWriteExt as _;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::{params, timestamp, EngineApiError, Params};
+use super::{params, time_param, EngineApiError, Params};
 use crate::engine::sim::SimEngine;
 use crate::engine::Engine as _;
 
@@ -90,13 +90,8 @@ pub async fn logs(
     let get = |k: &str| q.get(k).map(String::as_str).filter(|v| !v.is_empty());
     let timestamps = bool_value(get("timestamps"));
     let follow = bool_value(get("follow"));
-    let now = sim.now();
-    let time = |name: &str, v: &str| {
-        timestamp(v, now)
-            .ok_or_else(|| EngineApiError::new(400, format!("invalid value for {name}: {v:?}")))
-    };
-    let since = get("since").map(|v| time("since", v)).transpose()?;
-    let until = get("until").map(|v| time("until", v)).transpose()?;
+    let since = time_param(&q, "since", sim.now())?;
+    let until = time_param(&q, "until", sim.now())?;
     let tail = match get("tail") {
         None | Some("all") => None,
         Some(n) => Some(
