@@ -12,13 +12,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
+use berth_core::actions::Action;
 use berth_core::api::ContainerInspect;
 use berth_core::events::{ContainerAction, Event};
+use berth_core::lifecycle::{Place, Transition};
 use berth_core::model::{ChangeKind, Model};
 use berth_core::state::StateKind;
 use berth_core::time::Time;
 use berth_core::view::View;
-use berth_core::wire::Change;
+use berth_core::wire::{Change, TransitionMessage};
 use berth_core::Container;
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -56,15 +58,22 @@ pub const HEALTH_REFRESH: Duration = Duration::from_secs(1);
 /// engine logged around the list is not lost to clock differences. An event from before the
 /// list is not applied (the list is newer): its container is inspected instead.
 pub const EVENTS_MARGIN: berth_core::time::Duration = berth_core::time::Duration::from_secs(1);
+/// How often the mirror lets the model take the containers whose events paused for
+/// [`berth_core::model::QUIET`] as done ([`Model::settle`]), so that their held transitions
+/// get their causes.
+pub const SETTLE_EVERY: Duration = Duration::from_millis(250);
 
-/// One change: a container's record after it changed, or its removal, serialized once (as the
-/// `data` of an SSE `change` message) and shared by every client.
+/// One entry of the feed, serialized once (as the `data` of an SSE message) and shared by every
+/// client: a change (a container's record after it changed, or its removal) or a transition
+/// (a container's move, with its cause).
 #[derive(Debug)]
 pub struct ChangeRecord {
-    /// The public revision of the change.
+    /// The public revision of the entry; each entry has its own.
     pub revision: u64,
     /// The container's full ID.
     pub id: String,
+    /// The SSE message type: `change` or `transition`.
+    pub event: &'static str,
     json: Arc<str>,
 }
 
@@ -82,7 +91,27 @@ impl ChangeRecord {
             after_outage_ms: after_outage.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
         };
         let json = Arc::from(serde_json::to_string(&message).unwrap_or_default());
-        ChangeRecord { revision, id, json }
+        ChangeRecord {
+            revision,
+            id,
+            event: "change",
+            json,
+        }
+    }
+
+    fn transition(revision: u64, transition: Transition) -> ChangeRecord {
+        let id = transition.id.clone();
+        let message = TransitionMessage {
+            revision,
+            transition,
+        };
+        let json = Arc::from(serde_json::to_string(&message).unwrap_or_default());
+        ChangeRecord {
+            revision,
+            id,
+            event: "transition",
+            json,
+        }
     }
 
     /// What a client sees of `container` (its inspect document), as a digest.
@@ -95,7 +124,8 @@ impl ChangeRecord {
         hasher.finish()
     }
 
-    /// `{"revision":…,"id":…,"container":<inspect document>|null[,"after_outage_ms":…]}`.
+    /// The message: `{"revision":…,"id":…,"container":<inspect document>|null,
+    /// "after_outage_ms":…}` for a change, `{"revision":…,"transition":{…}}` for a transition.
     pub fn json(&self) -> Arc<str> {
         self.json.clone()
     }
@@ -144,6 +174,8 @@ pub struct Reading {
     pub revision: u64,
     /// The containers.
     pub view: View,
+    /// The latest transitions of each container, oldest first per container.
+    pub transitions: Vec<Transition>,
 }
 
 /// The status the engine endpoint reports.
@@ -256,13 +288,32 @@ impl Mirror {
         self.read().model.view()
     }
 
-    /// The containers now and the revision they are at, read together.
+    /// The containers now, their latest transitions and the revision they are at, read
+    /// together.
     pub fn reading(&self) -> Reading {
         let inner = self.read();
+        let view = inner.model.view();
+        let transitions = view
+            .iter()
+            .flat_map(|s| inner.model.transitions_of(s.id()))
+            .collect();
         Reading {
             revision: self.shared.base + inner.model.revision(),
-            view: inner.model.view(),
+            view,
+            transitions,
         }
+    }
+
+    /// The last transition of container `id` (its full ID), if berth has seen it move.
+    pub fn last_transition(&self, id: &str) -> Option<Transition> {
+        self.read().model.last_transition(id).cloned()
+    }
+
+    /// berth itself is about to ask the engine for `action` on container `id`: the transition
+    /// it makes is berth's ([`berth_core::lifecycle::By::Berth`]), not another client's; or
+    /// (`asked` false) the engine refused it after all.
+    pub fn expect(&self, id: &str, action: Action, asked: bool) {
+        self.write().model.expect(id, action, asked);
     }
 
     /// The public revision now.
@@ -345,13 +396,13 @@ impl Mirror {
         self.shared.tick.send_replace(tick);
     }
 
-    /// Records the change to `id` at model revision `revision` (after the model made it),
-    /// found by a resync `after_outage` when given.
+    /// Records the change to `id` (after the model made it), found by a resync
+    /// `after_outage` when given.
     ///
     /// A change that leaves the container's document as it was last recorded (the mirror's
     /// prediction from an event, undone by the engine's record) is not recorded again: a
     /// client sees each engine change once.
-    fn record(&self, inner: &mut Inner, revision: u64, id: &str, after_outage: Option<Duration>) {
+    fn record(&self, inner: &mut Inner, id: &str, after_outage: Option<Duration>) {
         let container = inner.model.container(id);
         let digest = ChangeRecord::digest(container);
         if inner.recorded.get(id) == Some(&digest) {
@@ -362,12 +413,35 @@ impl Mirror {
         } else {
             inner.recorded.remove(id);
         }
+        let revision = self.next_revision(inner);
         let record = ChangeRecord::new(
-            self.shared.base + revision,
+            revision,
             id.to_owned(),
             inner.model.container(id),
             after_outage,
         );
+        self.push(inner, record);
+    }
+
+    /// Records the transitions the model has found since the last call, each with its cause.
+    fn record_transitions(&self, inner: &mut Inner) {
+        for t in inner.model.drain_transitions() {
+            let revision = self.next_revision(inner);
+            self.push(inner, ChangeRecord::transition(revision, t));
+        }
+    }
+
+    /// The public revision of the next entry of the feed: the model's, made new if an entry
+    /// has it already (each entry has its own, so that a client resumes after the right one).
+    fn next_revision(&self, inner: &mut Inner) -> u64 {
+        let current = self.shared.base + inner.model.revision();
+        if inner.ring.back().is_some_and(|r| r.revision >= current) {
+            inner.model.touch();
+        }
+        self.shared.base + inner.model.revision()
+    }
+
+    fn push(&self, inner: &mut Inner, record: ChangeRecord) {
         inner.ring.push_back(Arc::new(record));
         while inner.ring.len() > RING_CAPACITY {
             if let Some(old) = inner.ring.pop_front() {
@@ -427,9 +501,9 @@ impl Mirror {
         for c in containers {
             let id = c.id.clone();
             let before = inner.model.revision();
-            let revision = inner.model.upsert(c, now);
+            inner.model.upsert(c, now);
             if inner.model.revision() != before {
-                self.record(&mut inner, revision, &id, after_outage);
+                self.record(&mut inner, &id, after_outage);
             }
         }
         let absent: Vec<String> = inner
@@ -440,19 +514,20 @@ impl Mirror {
             .filter(|id| !present.contains(id))
             .collect();
         for id in absent {
-            if let Some(revision) = inner.model.remove(&id, now) {
-                self.record(&mut inner, revision, &id, after_outage);
+            if inner.model.remove(&id, now).is_some() {
+                self.record(&mut inner, &id, after_outage);
             }
         }
+        self.record_transitions(&mut inner);
         self.publish(&inner);
     }
 
     /// Applies one event. A change the event alone settles is recorded and published at once;
-    /// an event that needs an inspect returns its container (and whether the event changed
-    /// it), to be recorded once, with the engine's values, after the inspect
+    /// an event that needs an inspect returns its container's ID, for the change to be
+    /// recorded once, with the engine's values, after the inspect
     /// ([`Mirror::record_latest`]): one engine change is one change in the feed, not the
     /// mirror's prediction and then the engine's record.
-    fn apply(&self, event: &Event) -> Option<Pending> {
+    fn apply(&self, event: &Event) -> Option<String> {
         let mut inner = self.write();
         let applied = inner.model.apply(event);
         let changed = applied.change != ChangeKind::Ignored;
@@ -460,16 +535,29 @@ impl Mirror {
             inner.last_change_event = inner.last_change_event.max(event.at());
         }
         if applied.needs_inspect {
-            return Some(Pending {
-                id: applied.id,
-                changed,
-            });
+            // Its transitions are recorded after the change, once the inspect confirmed it.
+            return Some(applied.id);
         }
         if changed {
-            self.record(&mut inner, applied.revision, &applied.id, None);
-            self.publish(&inner);
+            self.record(&mut inner, &applied.id, None);
         }
+        self.record_transitions(&mut inner);
+        self.publish(&inner);
         None
+    }
+
+    /// Lets the model settle the containers whose events paused (see [`SETTLE_EVERY`]) and
+    /// records the transitions that got their causes.
+    fn settle(&self, now: Time) {
+        let mut inner = self.write();
+        inner.model.settle(now);
+        self.record_transitions(&mut inner);
+        self.publish(&inner);
+    }
+
+    /// Whether the model holds transitions for events still to come.
+    fn holds_transitions(&self) -> bool {
+        self.read().model.holds_transitions()
     }
 
     /// Whether container `id` has a health check (so its probes' results are worth reading).
@@ -480,17 +568,14 @@ impl Mirror {
             .is_some_and(|c| c.state.health.is_some())
     }
 
-    /// Records container `id` as it is now, unless its latest revision is recorded already.
+    /// Records container `id` as it is now (unless that document is recorded already), then
+    /// the transitions found meanwhile.
     fn record_latest(&self, id: &str) {
         let mut inner = self.write();
-        let Some(revision) = inner.model.revision_of(id) else {
-            return;
-        };
-        let public = self.shared.base + revision;
-        if inner.ring.back().is_some_and(|r| r.revision >= public) {
-            return;
+        if inner.model.container(id).is_some() {
+            self.record(&mut inner, id, None);
         }
-        self.record(&mut inner, revision, id, None);
+        self.record_transitions(&mut inner);
         self.publish(&inner);
     }
 
@@ -499,33 +584,115 @@ impl Mirror {
         let mut inner = self.write();
         let id = container.id.clone();
         let before = inner.model.revision();
-        let revision = inner.model.upsert(container, now);
+        inner.model.upsert(container, now);
         let changed = inner.model.revision() != before;
         if changed {
-            self.record(&mut inner, revision, &id, None);
-            self.publish(&inner);
+            self.record(&mut inner, &id, None);
         }
+        self.record_transitions(&mut inner);
+        self.publish(&inner);
         changed
+    }
+
+    /// Where container `id` is, as the mirror has it (`None`: it does not have it).
+    fn place_of(&self, id: &str) -> Option<Place> {
+        self.read()
+            .model
+            .container(id)
+            .map(|c| Place::State(c.state.kind()))
+    }
+
+    /// Applies what an inspect found.
+    fn apply_record(&self, record: Record, now: Time) {
+        match record {
+            Record::Found(container) => {
+                let id = container.id.clone();
+                self.upsert(*container, now);
+                self.mark(&id, None);
+            }
+            Record::Gone(id) => {
+                self.remove(&id, now);
+                self.mark(&id, None);
+            }
+        }
     }
 
     /// Applies a container's removal. Returns whether the mirror had it.
     fn remove(&self, id: &str, now: Time) -> bool {
         let mut inner = self.write();
-        let Some(revision) = inner.model.remove(id, now) else {
+        if inner.model.remove(id, now).is_none() {
             return false;
-        };
-        self.record(&mut inner, revision, id, None);
+        }
+        self.record(&mut inner, id, None);
+        self.record_transitions(&mut inner);
         self.publish(&inner);
         true
     }
 }
 
-/// An event's change waiting for the inspect that confirms it.
-struct Pending {
-    /// The container.
-    id: String,
-    /// Whether the event changed it.
-    changed: bool,
+/// How long a record that shows a move waits for the engine's events of it (Engine 20.10 sends
+/// them within milliseconds of the move).
+pub const AWAIT_EVENTS: Duration = Duration::from_secs(1);
+
+/// What an inspect found.
+enum Record {
+    /// The container's record.
+    Found(Box<Container>),
+    /// No such container (the ID).
+    Gone(String),
+}
+
+impl Record {
+    fn id(&self) -> &str {
+        match self {
+            Record::Found(c) => &c.id,
+            Record::Gone(id) => id,
+        }
+    }
+
+    /// Where it is: `None` when gone.
+    fn place(&self) -> Option<Place> {
+        match self {
+            Record::Found(c) => Some(Place::State(c.state.kind())),
+            Record::Gone(_) => None,
+        }
+    }
+}
+
+/// A record waiting for the engine's events, and who waits for it to be applied.
+struct Awaited {
+    record: Record,
+    done: Option<oneshot::Sender<()>>,
+    until: tokio::time::Instant,
+}
+
+impl Awaited {
+    fn new(record: Record, done: Option<oneshot::Sender<()>>) -> Awaited {
+        Awaited {
+            record,
+            done,
+            until: tokio::time::Instant::now() + AWAIT_EVENTS,
+        }
+    }
+
+    /// Applies the record and tells whoever waits.
+    fn apply(self, mirror: &Mirror, now: Time) {
+        let id = self.record.id().to_owned();
+        mirror.apply_record(self.record, now);
+        mirror.record_latest(&id);
+        if let Some(done) = self.done {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// The earliest deadline of `awaited` (now when empty).
+fn next_deadline(awaited: &[Awaited]) -> tokio::time::Instant {
+    awaited
+        .iter()
+        .map(|a| a.until)
+        .min()
+        .unwrap_or_else(tokio::time::Instant::now)
 }
 
 /// The task that follows the engine.
@@ -631,8 +798,14 @@ impl Follower {
         }
         // Containers whose health probes ran since the last refresh.
         let mut probed: BTreeSet<String> = BTreeSet::new();
+        // Records that show what the events have not yet (an inspect is often ahead of the
+        // stream): each waits for the events, which tell the cause of the move, or for
+        // AWAIT_EVENTS.
+        let mut awaited: Vec<Awaited> = Vec::new();
         let mut refresh = tokio::time::interval(HEALTH_REFRESH);
         refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut settle_tick = tokio::time::interval(SETTLE_EVERY);
+        settle_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 next = events.next() => match next {
@@ -647,23 +820,34 @@ impl Follower {
                         }
                         // The list is newer than what the engine replays from before it: such an
                         // event must not move the container back; an inspect says where it is.
-                        let pending = if event.at() <= listed_at {
-                            Some(Pending {
-                                id: event.id().to_owned(),
-                                changed: false,
-                            })
-                            .filter(|p| !p.id.is_empty())
-                        } else {
-                            self.mirror.apply(&event)
-                        };
-                        if let Some(pending) = pending {
-                            match self.confirm(&pending.id).await {
-                                // The event changed the container and the engine's record
-                                // agreed with it: record the change now, once.
-                                Ok(false) if pending.changed => {
-                                    self.mirror.record_latest(&pending.id);
+                        if event.at() <= listed_at {
+                            if !event.id().is_empty() {
+                                if let Err(e) = self.confirm(event.id()).await {
+                                    return (e, ran_for());
                                 }
-                                Ok(_) => {}
+                            }
+                            continue;
+                        }
+                        let pending = self.mirror.apply(&event);
+                        // An operation of berth's whose events are now in: its confirmation
+                        // is done.
+                        let (arrived, rest): (Vec<_>, Vec<_>) =
+                            std::mem::take(&mut awaited).into_iter().partition(|a| {
+                                a.record.id() == event.id()
+                                    && self.mirror.place_of(event.id()) == a.record.place()
+                            });
+                        awaited = rest;
+                        for a in arrived {
+                            a.apply(&self.mirror, engine.now());
+                        }
+                        if let Some(id) = pending {
+                            match self.confirm_ahead(&id).await {
+                                // The record shows more than the events so far: it waits for
+                                // them, which tell why.
+                                Ok(Some(record)) => awaited.push(Awaited::new(record, None)),
+                                // The engine's record agreed with what the event did: record
+                                // the change now, once, then the transitions it made.
+                                Ok(None) => self.mirror.record_latest(&id),
                                 Err(e) => return (e, ran_for()),
                             }
                         }
@@ -678,6 +862,9 @@ impl Follower {
                     settled = true;
                     self.mirror.connected(engine.as_ref());
                 }
+                _ = settle_tick.tick(), if self.mirror.holds_transitions() => {
+                    self.mirror.settle(engine.now());
+                }
                 _ = refresh.tick(), if !probed.is_empty() => {
                     for id in std::mem::take(&mut probed) {
                         if let Err(e) = self.confirm(&id).await {
@@ -686,14 +873,62 @@ impl Follower {
                     }
                 }
                 Some(request) = self.confirms.recv() => {
-                    let result = self.confirm(&request.id).await;
-                    let _ = request.done.send(());
-                    if let Err(e) = result {
-                        return (e, ran_for());
+                    match self.confirm_ahead(&request.id).await {
+                        Ok(Some(record)) => awaited.push(Awaited::new(record, Some(request.done))),
+                        Ok(None) => {
+                            let _ = request.done.send(());
+                        }
+                        Err(e) => {
+                            let _ = request.done.send(());
+                            return (e, ran_for());
+                        }
+                    }
+                }
+                () = tokio::time::sleep_until(next_deadline(&awaited)), if !awaited.is_empty() => {
+                    let now = tokio::time::Instant::now();
+                    let (due, rest): (Vec<_>, Vec<_>) =
+                        std::mem::take(&mut awaited).into_iter().partition(|a| a.until <= now);
+                    awaited = rest;
+                    for a in due {
+                        // The events never came: the engine's record now says where it is
+                        // (the one awaited may be stale), and the cause of the move stays
+                        // unknown.
+                        let result = self.confirm(a.record.id()).await;
+                        if let Some(done) = a.done {
+                            let _ = done.send(());
+                        }
+                        if let Err(e) = result {
+                            return (e, ran_for());
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// Inspects `id`. If the engine's record shows a move the events have not yet shown (it is
+    /// often ahead of the stream: a crash loop's `die` already restarting, a `--rm` container
+    /// already gone), returns it, to be applied once the events have arrived and told the
+    /// cause; otherwise applies it as [`Follower::confirm`] does.
+    async fn confirm_ahead(&self, id: &str) -> Result<Option<Record>, EngineError> {
+        let engine = self.mirror.engine();
+        let record = match engine.inspect(id).await {
+            Ok(container) => Record::Found(Box::new(container)),
+            Err(e) if e.is_not_found() => Record::Gone(id.to_owned()),
+            Err(_) => {
+                self.confirm(id).await?;
+                return Ok(None);
+            }
+        };
+        let ahead = self
+            .mirror
+            .place_of(id)
+            .is_some_and(|known| Some(known) != record.place());
+        if ahead {
+            return Ok(Some(record));
+        }
+        self.mirror.apply_record(record, engine.now());
+        Ok(None)
     }
 
     /// Inspects `id` and applies what the engine says: its record, or its removal on 404. A

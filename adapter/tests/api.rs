@@ -1025,6 +1025,8 @@ async fn last_event_id_resumes_without_loss() {
     let mut feed = open_events(&s, None).await;
     let snapshot = feed.next_named("snapshot").await;
     let from = snapshot.data["revision"].as_u64().unwrap_or_default();
+    // A client that stays, to compare with.
+    let mut stayed = open_events(&s, Some(&from.to_string())).await;
     drop(feed);
 
     // While the client is away: web stops.
@@ -1035,20 +1037,31 @@ async fn last_event_id_resumes_without_loss() {
     let now = s.mirror.revision();
     assert!(now > from);
 
-    let mut resumed = open_events(&s, Some(&from.to_string())).await;
-    let first = resumed.next_message().await;
-    assert_eq!(
-        first.event, "change",
-        "a resume starts with the missed changes"
-    );
-    assert_eq!(first.id, Some((from + 1).to_string()));
-    let mut last = from + 1;
-    while last < now {
-        let change = resumed.next_named("change").await;
-        let revision = change.data["revision"].as_u64().unwrap_or_default();
-        assert_eq!(revision, last + 1, "no change is skipped");
-        last = revision;
+    // Changes and transitions are entries of one feed, each with its own revision, in order.
+    async fn entries(reader: &mut SseReader, until: u64) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        let mut last = 0;
+        while last < until {
+            let next = reader.next_message().await;
+            if next.event != "change" && next.event != "transition" {
+                continue;
+            }
+            let revision = next.data["revision"].as_u64().unwrap_or_default();
+            assert!(revision > last, "in order");
+            assert_eq!(next.id, Some(revision.to_string()));
+            last = revision;
+            out.push((next.event, revision));
+        }
+        out
     }
+    let seen = entries(&mut stayed, now).await;
+    assert!(!seen.is_empty());
+    let mut resumed = open_events(&s, Some(&from.to_string())).await;
+    assert_eq!(
+        entries(&mut resumed, now).await,
+        seen,
+        "a resume gets every entry a client that stayed got"
+    );
 
     // `?since=` does the same.
     let req = request(Method::GET, &format!("/api/events?since={from}"))
@@ -1056,9 +1069,7 @@ async fn last_event_id_resumes_without_loss() {
         .unwrap();
     let response = s.app.clone().oneshot(req).await.unwrap();
     let mut by_query = SseReader::new(response.into_body());
-    let first = by_query.next_message().await;
-    assert_eq!(first.event, "change");
-    assert_eq!(first.id, Some((from + 1).to_string()));
+    assert_eq!(entries(&mut by_query, now).await, seen);
 
     // Too far behind (or from another berth process): a full snapshot.
     let mut stale = open_events(&s, Some("1")).await;
@@ -1787,13 +1798,80 @@ async fn berth_writes_the_recorded_wire_messages() {
     assert_eq!(fields(&engine.data), recorded_fields("engine"));
     let reply = s.send(get("/api/engine")).await;
     assert_eq!(fields(&reply.json()), recorded_fields("engine"));
+    tokio::time::sleep(Duration::from_millis(10)).await;
     s.send(post("/api/containers/web/pause")).await;
     let change = feed.next_named("change").await;
     assert_eq!(fields(&change.data), recorded_fields("change"));
+    let transition = feed.next_named("transition").await;
+    assert_eq!(fields(&transition.data), recorded_fields("transition"));
     let wait = s
         .send(post("/api/containers/broken/wait?condition=not-running"))
         .await;
     assert_eq!(fields(&wait.json()), recorded_fields("wait"));
     let error = s.send(get("/api/containers/nope")).await;
     assert_eq!(fields(&error.json()), recorded_fields("error"));
+}
+
+/// Every move the mirror sees comes with its cause: as a `transition` message after the
+/// `change`, and as the `LastTransition` of the container's document. berth's own operations
+/// are berth's; the demo's are another client's.
+#[tokio::test(start_paused = true)]
+async fn transitions_come_with_their_causes() {
+    let s = server().await;
+    let web = s.id_of("web").await;
+    let mut feed = open_events(&s, None).await;
+    let snapshot = feed.next_named("snapshot").await;
+    assert!(snapshot.data["transitions"].is_array());
+    // Past the list's instant: the events at it are taken for replays of what it shows.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(
+        s.send(post("/api/containers/web/stop?t=1")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let stopped = loop {
+        let m = feed.next_named("transition").await;
+        if m.data["transition"]["id"] == web.as_str() {
+            break m;
+        }
+    };
+    assert_eq!(stopped.id, Some(stopped.data["revision"].to_string()));
+    let t = &stopped.data["transition"];
+    assert_eq!(
+        (t["from"].as_str(), t["to"].as_str()),
+        (Some("running"), Some("exited"))
+    );
+    assert_eq!(t["cause"]["kind"], "stop", "{t}");
+    assert_eq!(t["cause"]["action"], "stop");
+    assert_eq!(t["cause"]["signal"], 15);
+    assert_eq!(t["cause"]["by"], "berth");
+    let doc = s.send(get("/api/containers/web")).await.json();
+    assert_eq!(doc["State"]["Status"], "exited");
+    assert_eq!(doc["LastTransition"], *t);
+
+    // The demo's crash loop: the policy's restarts, then the operator's start after it gave up.
+    let crashy = s.id_of("crashy").await;
+    let mut causes = Vec::new();
+    while causes.len() < 12 {
+        let m = feed.next_named("transition").await;
+        let t = &m.data["transition"];
+        if t["id"] == crashy.as_str() {
+            causes.push(format!(
+                "{}→{} {} {}",
+                t["from"].as_str().unwrap_or_default(),
+                t["to"].as_str().unwrap_or_default(),
+                t["cause"]["kind"].as_str().unwrap_or_default(),
+                t["cause"]["by"].as_str().unwrap_or_default(),
+            ));
+        }
+    }
+    println!("{causes:#?}");
+    for c in &causes {
+        assert!(!c.contains("unknown"), "{causes:#?}");
+    }
+    assert!(causes.iter().any(|c| c == "running→restarting exit "));
+    assert!(causes.iter().any(|c| c == "restarting→running policy "));
+    assert!(
+        causes.iter().any(|c| c == "exited→running op other"),
+        "{causes:#?}"
+    );
 }

@@ -75,7 +75,7 @@ fn changes_of(mirror: &Mirror, since: u64, id: &str) -> Vec<serde_json::Value> {
     };
     changes
         .iter()
-        .filter(|c| c.id == id)
+        .filter(|c| c.id == id && c.event == "change")
         .map(|c| serde_json::from_str(&c.json()).unwrap())
         .collect()
 }

@@ -13,12 +13,11 @@ use serde::{Deserialize, Serialize};
 use crate::actions::{check, Action};
 use crate::container::Container;
 use crate::state::StateKind;
-use crate::time::{Duration, Time};
+use crate::time::Time;
 
 /// Where a container is in the lifecycle: one of the seven states, or not (yet, or any more)
-/// in the engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// in the engine. Written as its label (`new`, `running`, `removed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Place {
     /// Not created yet.
     New,
@@ -49,6 +48,35 @@ impl Place {
             Place::State(k) => k.as_str(),
             Place::Removed => "removed",
         }
+    }
+}
+
+impl std::str::FromStr for Place {
+    type Err = String;
+
+    /// A label as [`Place::as_str`] writes it.
+    fn from_str(s: &str) -> Result<Place, String> {
+        match s {
+            "new" => Ok(Place::New),
+            "removed" => Ok(Place::Removed),
+            other => other
+                .parse::<StateKind>()
+                .map(Place::State)
+                .map_err(|_| format!("not a place of the lifecycle: {other:?}")),
+        }
+    }
+}
+
+impl Serialize for Place {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Place {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Place, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        s.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -273,6 +301,19 @@ pub enum Cause {
         /// Who asked.
         by: By,
     },
+    /// `docker stop` or `docker restart` (`action`) stopping a running process: its stop signal,
+    /// then SIGKILL when it was still running after the timeout.
+    Stop {
+        /// [`Action::Stop`] or [`Action::Restart`].
+        action: Action,
+        /// The stop signal's number.
+        signal: i64,
+        /// How long after the stop signal SIGKILL was sent, in milliseconds; `None` when the
+        /// stop signal was enough.
+        kill_after_ms: Option<i64>,
+        /// Who asked.
+        by: By,
+    },
     /// `docker kill`: a signal sent to the process.
     Signal {
         /// Its number.
@@ -312,7 +353,7 @@ impl Cause {
     pub fn trigger(&self) -> Option<Trigger> {
         Some(match self {
             Cause::Create { .. } => Trigger::Create,
-            Cause::Op { action, .. } => Trigger::Op(*action),
+            Cause::Op { action, .. } | Cause::Stop { action, .. } => Trigger::Op(*action),
             Cause::Signal { .. } => Trigger::Op(Action::Kill),
             Cause::Exit { .. } => Trigger::ProcessExits,
             Cause::Oom => Trigger::OomKill,
@@ -324,31 +365,101 @@ impl Cause {
         })
     }
 
+    /// The operation behind it, without what the process did: [`Cause::Stop`] becomes
+    /// [`Cause::Op`] (the start of a `docker restart` has no signal); any other is itself.
+    pub fn as_op(&self) -> Cause {
+        match self {
+            Cause::Stop { action, by, .. } => Cause::Op {
+                action: *action,
+                by: *by,
+            },
+            other => other.clone(),
+        }
+    }
+
+    /// The same cause, asked for `by` (a cause no one asks for is itself).
+    pub fn by(self, by: By) -> Cause {
+        match self {
+            Cause::Create { .. } => Cause::Create { by },
+            Cause::Op { action, .. } => Cause::Op { action, by },
+            Cause::Stop {
+                action,
+                signal,
+                kill_after_ms,
+                ..
+            } => Cause::Stop {
+                action,
+                signal,
+                kill_after_ms,
+                by,
+            },
+            Cause::Signal { signal, .. } => Cause::Signal { signal, by },
+            other => other,
+        }
+    }
+
     /// One line for a reader: what happened.
     pub fn describe(&self) -> String {
+        // berth's own operations (its dashboard, API or lab) go unmarked.
         let by = |by: &By| match by {
             By::Berth => "",
-            By::Other => " (by another client)",
+            By::Other => ", by another client",
         };
         match self {
             Cause::Create { by: b } => format!("docker create{}", by(b)),
-            Cause::Op { action, by: b } => format!("docker {}{}", action.as_str(), by(b)),
-            Cause::Signal { signal, by: b } => format!("docker kill -s {signal}{}", by(b)),
+            Cause::Op { action, by: b } => format!("docker {}{}", action.cli_words(), by(b)),
+            Cause::Stop {
+                action,
+                signal,
+                kill_after_ms,
+                by: b,
+            } => {
+                let mut text = format!("docker {} ({}", action.cli_words(), signal_text(*signal));
+                if let Some(ms) = kill_after_ms {
+                    text.push_str(&format!(", then SIGKILL after {}", short_duration(*ms)));
+                }
+                text.push(')');
+                text.push_str(by(b));
+                text
+            }
+            Cause::Signal { signal, by: b } => {
+                format!("docker kill ({}){}", signal_text(*signal), by(b))
+            }
             Cause::Exit { code } => format!("the process exited with code {code}"),
             Cause::Oom => "the kernel killed the process for memory (OOM)".to_owned(),
             Cause::Policy {
                 attempt,
                 backoff_ms,
             } => format!(
-                "the restart policy's restart {attempt}, after a backoff of {}",
-                crate::time::human_duration(Duration::from_millis(*backoff_ms))
+                "the restart policy's restart {attempt}, after a {} backoff",
+                short_duration(*backoff_ms)
             ),
             Cause::AutoRemove => "--rm: removed once it stopped".to_owned(),
             Cause::RemovalFailed { message } => format!("the removal failed: {message}"),
             Cause::RemovalDone => "the removal completed".to_owned(),
-            Cause::Unknown => "unknown: the engine's events do not tell".to_owned(),
+            Cause::Unknown => {
+                "unknown: seen only in the engine's record, not in its events".to_owned()
+            }
         }
     }
+}
+
+/// A duration for a reader, to a tenth of a second: `200 ms`, `1 s`, `2.5 s`, `90 s`.
+pub fn short_duration(ms: i64) -> String {
+    if ms.abs() < 1000 {
+        return format!("{ms} ms");
+    }
+    let tenths = (ms + 50).div_euclid(100);
+    if tenths % 10 == 0 {
+        format!("{} s", tenths / 10)
+    } else {
+        format!("{}.{} s", tenths / 10, tenths % 10)
+    }
+}
+
+/// `SIGTERM` for 15; the number itself for a number Linux has no signal for.
+fn signal_text(signal: i64) -> String {
+    crate::events::signal_name(signal).unwrap_or_else(|| format!("signal {signal}"))
 }
 
 /// A container moved from one place to another.

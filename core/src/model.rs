@@ -25,14 +25,18 @@
 //! `stop` of one it still sees running, any event of an unknown container) keeps the flags'
 //! invariants and asks for an inspect.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+mod causes;
+
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use crate::actions::Action;
 use crate::container::Container;
 use crate::events::{signal_number, ContainerAction, Event, SIGKILL};
 use crate::exec::ExecConfig;
 use crate::health::{Health, HealthStatus};
+use crate::lifecycle::Transition;
 use crate::state::{ExitStatus, State, StateKind};
 use crate::store::{MemoryStore, Store};
 use crate::time::Time;
@@ -41,6 +45,14 @@ use crate::view::{View, ViewDb};
 /// How many execs the model keeps per container (oldest dropped first), so that health probes,
 /// one exec each, do not grow memory without bound.
 pub const MAX_EXECS_PER_CONTAINER: usize = 10;
+/// How long a container's events must pause before the model takes what it read so far as the
+/// whole operation ([`Model::settle`]): Engine 20.10 sends `stop` up to 80 ms after the `die`,
+/// and `docker restart`'s `start` 300 ms after its `stop`.
+pub const QUIET: crate::time::Duration = crate::time::Duration::from_secs(1);
+/// How many of its latest transitions the model keeps per container.
+pub const TRANSITIONS_PER_CONTAINER: usize = 8;
+/// How many transitions the model keeps for [`Model::drain_transitions`] (the oldest go first).
+pub const MAX_UNDRAINED_TRANSITIONS: usize = 1024;
 
 /// What one event did to the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -81,6 +93,10 @@ struct Entry {
     name: Option<String>,
     /// Its exec IDs, oldest first (at most [`MAX_EXECS_PER_CONTAINER`]).
     execs: VecDeque<String>,
+    /// What the model reads of its events to tell why it moves.
+    reader: causes::Reader,
+    /// Its latest transitions, oldest first (at most [`TRANSITIONS_PER_CONTAINER`]).
+    transitions: VecDeque<Transition>,
 }
 
 /// A live mirror of an engine's containers.
@@ -97,6 +113,10 @@ pub struct Model {
     revision: u64,
     entries: im::HashMap<String, Entry>,
     last_event: Time,
+    /// The transitions since the last drain.
+    transitions: VecDeque<Transition>,
+    /// The containers whose reader holds transitions until [`Model::settle`].
+    holding: BTreeSet<String>,
 }
 
 /// `name` with a leading slash, as the ViewDb reserves names.
@@ -191,11 +211,19 @@ impl Model {
                 if let Some(h) = incoming.state.health.as_mut() {
                     h.monitor_open = running;
                 }
+                let entry = Entry {
+                    reader: causes::Reader::at(causes::place_of(&incoming)),
+                    ..Entry::default()
+                };
                 self.store.add(&id, incoming);
-                self.entries.insert(id.clone(), Entry::default());
+                self.entries.insert(id.clone(), entry);
                 true
             }
         };
+        if let (Some(c), Some(entry)) = (self.store.get(&id), self.entries.get_mut(&id)) {
+            let seen = entry.reader.seen(c, causes::place_of(c), now);
+            self.note(&id, seen);
+        }
         if !changed {
             return self.revision_of(&id).unwrap_or(self.revision);
         }
@@ -208,11 +236,21 @@ impl Model {
         self.commit(&id, now)
     }
 
-    /// Removes container `id`: marks its state removed (which resolves every waiter on it),
-    /// deletes it from the store and the view, and frees its names. Returns the new revision,
-    /// or `None` if the model did not have it. (`_now` is the time of the removal; nothing that
-    /// remains depends on it.)
-    pub fn remove(&mut self, id: &str, _now: Time) -> Option<u64> {
+    /// Removes container `id`, found gone without a `destroy` event (a 404, a list without it):
+    /// marks its state removed (which resolves every waiter on it), deletes it from the store
+    /// and the view, and frees its names; its move to removed at `now` has an unknown cause.
+    /// Returns the new revision, or `None` if the model did not have it.
+    pub fn remove(&mut self, id: &str, now: Time) -> Option<u64> {
+        let name = self.store.get(id)?.name.clone();
+        if let Some(entry) = self.entries.get_mut(id) {
+            let gone = entry.reader.gone(id, &name, now);
+            self.note(id, gone);
+        }
+        self.drop_container(id)
+    }
+
+    /// Deletes container `id` from the store, the view and the entries.
+    fn drop_container(&mut self, id: &str) -> Option<u64> {
         let mut c = self.store.delete(id)?;
         c.state.set_removed();
         self.db.delete_id(id);
@@ -276,8 +314,15 @@ impl Model {
         match action {
             ContainerAction::Create => return self.apply_create(ev, now),
             ContainerAction::Destroy => {
+                let before = self.store.get(&id).cloned();
+                if let Some(entry) = self.entries.get_mut(&id) {
+                    let read = entry
+                        .reader
+                        .event(action, None, 0, before.as_ref(), None, now);
+                    self.note(&id, read);
+                }
                 // An unknown container that is gone has nothing left to inspect.
-                return match self.remove(&id, now) {
+                return match self.drop_container(&id) {
                     Some(revision) => Applied {
                         revision,
                         id,
@@ -298,7 +343,20 @@ impl Model {
         };
         let before = c.clone();
         let needs_inspect = transition(c, action, ev, now);
-        if *c == before {
+        let after = c.clone();
+        if let Some(entry) = self.entries.get_mut(&id) {
+            let signal = ev.attribute("signal").and_then(signal_number);
+            let read = entry.reader.event(
+                action,
+                signal,
+                exit_code_of(ev),
+                Some(&before),
+                Some(&after),
+                now,
+            );
+            self.note(&id, read);
+        }
+        if after == before {
             return self.unchanged(id, needs_inspect);
         }
         let revision = self.commit(&id, now);
@@ -327,8 +385,13 @@ impl Model {
             }
         }
         let name = c.name.clone();
+        let mut entry = Entry::default();
+        let read = entry
+            .reader
+            .event(ContainerAction::Create, None, 0, None, Some(&c), now);
         self.store.add(&id, c);
-        self.entries.insert(id.clone(), Entry::default());
+        self.entries.insert(id.clone(), entry);
+        self.note(&id, read);
         self.claim_name(&id, &name);
         let revision = self.commit(&id, now);
         Applied {
@@ -398,6 +461,98 @@ impl Model {
             }
         }
         self.unchanged(id, false)
+    }
+
+    /// berth itself is about to ask the engine for `action` on container `id`: the transitions
+    /// it makes are marked as berth's ([`By::Berth`](crate::lifecycle::By)), the others as
+    /// another client's. With `asked` false: the engine refused it, it makes none.
+    pub fn expect(&mut self, id: &str, action: Action, asked: bool) {
+        if let Some(entry) = self.entries.get_mut(id) {
+            entry.reader.expect(action, asked);
+        }
+    }
+
+    /// The containers with no event since `now` less [`QUIET`] are quiet: the transitions
+    /// held for the events that could still explain them (a `stop` after a `die`, a `restart`
+    /// after a `start`) take the causes the events so far give, and a process that ends from
+    /// then on did not end of a signal sent before (it ignored it). The host calls it every
+    /// fraction of [`QUIET`] with the engine's time.
+    pub fn settle(&mut self, now: Time) {
+        let cutoff = now.add(crate::time::Duration(-QUIET.as_nanos()));
+        let quiet: Vec<String> = self
+            .holding
+            .iter()
+            .filter(|id| {
+                self.entries
+                    .get(*id)
+                    .is_none_or(|e| e.reader.last <= cutoff)
+            })
+            .cloned()
+            .collect();
+        for id in quiet {
+            self.holding.remove(&id);
+            if let Some(entry) = self.entries.get_mut(&id) {
+                let released = entry.reader.quiet();
+                self.note(&id, released);
+            }
+        }
+    }
+
+    /// A change the view does not show (a host's entry of its own, such as a transition whose
+    /// cause became known): bumps the revision. Returns the new one.
+    pub fn touch(&mut self) -> u64 {
+        self.revision += 1;
+        self.revision
+    }
+
+    /// Whether some transitions wait for [`Model::settle`].
+    pub fn holds_transitions(&self) -> bool {
+        !self.holding.is_empty()
+    }
+
+    /// The transitions since the last drain, oldest first: each move of each container, with
+    /// its cause as the engine's events tell it (see `model/causes.rs`), or
+    /// [`Cause::Unknown`](crate::lifecycle::Cause::Unknown) for a move seen only in a record.
+    /// At most the newest [`MAX_UNDRAINED_TRANSITIONS`].
+    pub fn drain_transitions(&mut self) -> Vec<Transition> {
+        std::mem::take(&mut self.transitions).into()
+    }
+
+    /// The latest transitions of container `id`, oldest first (at most
+    /// [`TRANSITIONS_PER_CONTAINER`]).
+    pub fn transitions_of(&self, id: &str) -> Vec<Transition> {
+        self.entries
+            .get(id)
+            .map(|e| e.transitions.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The latest transition of container `id`.
+    pub fn last_transition(&self, id: &str) -> Option<&Transition> {
+        self.entries.get(id).and_then(|e| e.transitions.back())
+    }
+
+    /// Keeps the transitions the reader of `id` released, and notes whether it still holds
+    /// some.
+    fn note(&mut self, id: &str, released: Vec<Transition>) {
+        let Some(entry) = self.entries.get_mut(id) else {
+            return;
+        };
+        if entry.reader.waits() {
+            self.holding.insert(id.to_owned());
+        } else {
+            self.holding.remove(id);
+        }
+        for t in released {
+            entry.transitions.push_back(t.clone());
+            while entry.transitions.len() > TRANSITIONS_PER_CONTAINER {
+                entry.transitions.pop_front();
+            }
+            if self.transitions.len() == MAX_UNDRAINED_TRANSITIONS {
+                self.transitions.pop_front();
+            }
+            self.transitions.push_back(t);
+        }
     }
 
     fn unchanged(&self, id: String, needs_inspect: bool) -> Applied {

@@ -194,6 +194,8 @@ struct Timer {
 struct PendingStop {
     op: u64,
     restart: bool,
+    /// When the stop signal was sent.
+    began: Time,
     /// The operation's cause, for what it does later (a SIGKILL after the timeout, the start
     /// of a restart).
     cause: Cause,
@@ -1195,18 +1197,32 @@ impl Sim {
     /// `containerStop`: the stop signal now, SIGKILL after `seconds` (never when negative).
     fn container_stop(&mut self, id: &str, seconds: i64, restart: bool) {
         let op = self.next_op();
-        if let Some(p) = self.processes.get_mut(id) {
-            p.pending.push(PendingStop {
-                op,
-                restart,
-                cause: self.cause.clone(),
-            });
-        }
         let sig = self
             .containers
             .get(id)
             .and_then(|c| signal_number(c.stop_signal()))
             .unwrap_or(15);
+        let has_process = self
+            .containers
+            .get(id)
+            .is_some_and(|c| c.state.running && !c.state.restarting);
+        if let (true, Cause::Op { action, by }) = (has_process, &self.cause) {
+            self.cause = Cause::Stop {
+                action: *action,
+                signal: sig,
+                kill_after_ms: None,
+                by: *by,
+            };
+        }
+        let began = self.now;
+        if let Some(p) = self.processes.get_mut(id) {
+            p.pending.push(PendingStop {
+                op,
+                restart,
+                began,
+                cause: self.cause.clone(),
+            });
+        }
         self.kill_with_signal(id, sig);
         let still_pending = self
             .processes
@@ -1215,6 +1231,9 @@ impl Sim {
         let running = self.containers.get(id).is_some_and(|c| c.state.running);
         if still_pending && seconds == 0 && running {
             // No grace at all: the engine kills at once.
+            if let Cause::Stop { kill_after_ms, .. } = &mut self.cause {
+                *kill_after_ms = Some(0);
+            }
             self.kill_with_signal(id, SIGKILL);
         } else if still_pending && seconds > 0 {
             let at = self.now.add(Duration::from_secs(seconds));
@@ -1313,7 +1332,24 @@ impl Sim {
             if !self.containers.get(id).is_some_and(|c| c.state.running) {
                 break;
             }
+            // Thawed by `docker unpause`, the process acts on the signal `docker kill` sent
+            // while it was frozen: that is why it ends. (Thawed by a stop, the stop is.)
+            let unpaused = matches!(
+                self.cause,
+                Cause::Op {
+                    action: Action::Unpause,
+                    ..
+                }
+            );
+            let cause = self.cause.clone();
+            if unpaused {
+                self.cause = Cause::Signal {
+                    signal: sig,
+                    by: self.client,
+                };
+            }
             self.deliver(id, sig);
+            self.cause = cause;
         }
     }
 
@@ -1394,7 +1430,7 @@ impl Sim {
                 .retain(|_, t| !(t.kind == TimerKind::StopTimeout && t.op == stop.op));
             self.emit(id, "stop", &[]);
             if stop.restart {
-                let cause = std::mem::replace(&mut self.cause, stop.cause.clone());
+                let cause = std::mem::replace(&mut self.cause, stop.cause.as_op());
                 let running = self.containers.get(id).is_some_and(|c| c.state.running);
                 if running || self.container_start(id, true).is_ok() {
                     self.emit(id, "restart", &[]);
@@ -1540,9 +1576,17 @@ impl Sim {
                     .and_then(|p| p.last_decision)
                     .map_or(0, |d| d.delay.as_millis()),
             },
-            TimerKind::StopTimeout => process
-                .and_then(|p| p.pending.iter().find(|s| s.op == timer.op))
-                .map_or(Cause::Unknown, |s| s.cause.clone()),
+            TimerKind::StopTimeout => {
+                let Some(stop) = process.and_then(|p| p.pending.iter().find(|s| s.op == timer.op))
+                else {
+                    return Cause::Unknown;
+                };
+                let mut cause = stop.cause.clone();
+                if let Cause::Stop { kill_after_ms, .. } = &mut cause {
+                    *kill_after_ms = Some(self.now.since(stop.began).as_millis());
+                }
+                cause
+            }
             TimerKind::ProgramExit => match process.map(|p| p.program) {
                 Some(Program::AllocatesMemory { .. }) => Cause::Oom,
                 Some(program) => program

@@ -8,6 +8,8 @@
 //! - [`EngineStatus`]: `GET /api/engine` and the stream's `engine` message.
 //! - [`Snapshot`]: the stream's `snapshot` message.
 //! - [`Change`]: the stream's `change` message.
+//! - [`TransitionMessage`]: the stream's `transition` message.
+//! - [`ContainerAnswer`]: `GET /api/containers/{ref}`.
 //! - [`WaitResponse`]: `POST /api/containers/{ref}/wait`, in the Engine API's shape.
 //! - [`ErrorBody`]: every error answer, in the Engine API's shape.
 
@@ -17,6 +19,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::api::ContainerInspect;
 use crate::errdefs::ErrorKind;
+use crate::lifecycle::Transition;
 use crate::state::StateKind;
 use crate::time::Time;
 use crate::wait::StateStatus;
@@ -86,6 +89,33 @@ pub struct Snapshot {
     pub revision: u64,
     /// The containers, as inspect documents.
     pub containers: Vec<ContainerInspect>,
+    /// The latest transitions of each container berth has seen move, oldest first.
+    pub transitions: Vec<Transition>,
+}
+
+/// A container moved from one place of the lifecycle to another, and why (`event:
+/// transition`): the cause the engine's events give ([`crate::model::Model`]). It comes after
+/// the `change` that shows where the container is now, once the events that tell the cause
+/// are in (a `stop` after a `die`, a `restart` after a `start`: about a second).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionMessage {
+    /// berth's revision after it.
+    pub revision: u64,
+    /// The move and its cause.
+    pub transition: Transition,
+}
+
+/// `GET /api/containers/{ref}`: the inspect document, and the container's last transition
+/// (`null` when berth has seen none).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContainerAnswer {
+    /// The engine's inspect document.
+    #[serde(flatten)]
+    pub inspect: ContainerInspect,
+    /// Its last transition, with its cause.
+    #[serde(rename = "LastTransition")]
+    pub last_transition: Option<Transition>,
 }
 
 /// One container changed (`event: change`).

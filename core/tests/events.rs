@@ -1024,16 +1024,23 @@ fn millis_apart(a: Time, b: Time) -> i64 {
     (a.since(b).as_nanos() / 1_000_000).abs()
 }
 
-#[test]
-fn replaying_the_recorded_engine_run_ends_in_the_engines_states() {
+/// The inspect documents recorded at the end of the engine run, and the containers they give,
+/// by ID.
+fn recorded_configs() -> (Vec<ContainerInspect>, HashMap<String, Container>) {
     let inspects: Vec<ContainerInspect> = recorded_inspect::INSPECT
         .iter()
         .map(|(_, j)| parse_inspect(j))
         .collect();
-    let configs: HashMap<String, Container> = inspects
+    let configs = inspects
         .iter()
         .map(|i| (i.id.clone(), i.to_container()))
         .collect();
+    (inspects, configs)
+}
+
+#[test]
+fn replaying_the_recorded_engine_run_ends_in_the_engines_states() {
+    let (inspects, configs) = recorded_configs();
     let m = replay(
         include_str!("../../testdata/engine/events.jsonl"),
         &configs,
@@ -1133,10 +1140,9 @@ fn assert_matches(m: &Model, id: &str, want: &Expected, label: &str) {
     );
 }
 
-#[test]
-fn replaying_kills_health_and_manual_starts_matches_the_engine() {
-    let recorded: Recorded = serde_json::from_str(KILL_HEALTH_EXPECTED).unwrap();
-    let configs: HashMap<String, Container> = recorded
+/// The settings of the containers of the kill and health recording.
+fn kill_health_configs(recorded: &Recorded) -> HashMap<String, Container> {
+    recorded
         .containers
         .iter()
         .map(|(id, r)| {
@@ -1147,7 +1153,13 @@ fn replaying_kills_health_and_manual_starts_matches_the_engine() {
             c.config.stop_signal = r.stop_signal.clone();
             (id.clone(), c)
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn replaying_kills_health_and_manual_starts_matches_the_engine() {
+    let recorded: Recorded = serde_json::from_str(KILL_HEALTH_EXPECTED).unwrap();
+    let configs = kill_health_configs(&recorded);
     let mut checked = 0;
     let m = replay(KILL_HEALTH_EVENTS, &configs, |m, e| {
         for cp in &recorded.checkpoints {
@@ -1162,4 +1174,81 @@ fn replaying_kills_health_and_manual_starts_matches_the_engine() {
     for (id, r) in &recorded.containers {
         assert_matches(&m, id, &r.end, &r.name);
     }
+}
+
+/// Replays a recording as the mirror reads it: the stream counts as quiet
+/// ([`Model::settle`]) for a container with no event for [`model::QUIET`]. Returns every transition as
+/// `name: from → to: cause`, grouped by name.
+fn transitions_of_recording(lines: &str, configs: &HashMap<String, Container>) -> Vec<String> {
+    let mut last: Option<Time> = None;
+    let mut m = Model::new();
+    let mut out = Vec::new();
+    let mut describe = |m: &mut Model| {
+        for t in m.drain_transitions() {
+            out.push(format!(
+                "{}: {} → {}: {}",
+                t.name.trim_start_matches('/'),
+                t.from,
+                t.to,
+                t.cause.describe()
+            ));
+        }
+    };
+    for line in lines.lines().filter(|l| !l.trim().is_empty()) {
+        let e = Event::parse(line).unwrap_or_else(|err| panic!("{err}: {line}"));
+        if !e.is_container() {
+            continue;
+        }
+        last = Some(e.at());
+        m.settle(e.at());
+        let applied = m.apply(&e);
+        if applied.change == ChangeKind::Created && applied.needs_inspect {
+            if let Some(config) = configs.get(e.id()) {
+                let name = m.container(e.id()).unwrap().name.clone();
+                m.upsert(as_created(config, &name), e.at());
+            }
+        }
+        describe(&mut m);
+    }
+    let end = last
+        .unwrap_or_default()
+        .add(berth_core::time::Duration::from_secs(60));
+    m.settle(end);
+    describe(&mut m);
+    // Each container's in order; the containers by name.
+    out.sort_by(|a, b| a.split(':').next().cmp(&b.split(':').next()));
+    out
+}
+
+/// The table of causes: Engine 20.10's own event sequences (`docker stop` of a process that
+/// ignores SIGTERM, `docker restart`, `docker kill` and `kill -s HUP`, an OOM kill, on-failure
+/// crash loops until the policy gives up, `rm -f`, a stop of a paused container) and the cause
+/// the model reads for each transition, as `core/tests/data/*-causes.txt` lists them.
+#[test]
+fn the_causes_of_the_recorded_engine_runs() {
+    let (_, configs) = recorded_configs();
+    let got =
+        transitions_of_recording(include_str!("../../testdata/engine/events.jsonl"), &configs);
+    assert_table(&got, include_str!("data/recorded-causes.txt"));
+    let recorded: Recorded = serde_json::from_str(KILL_HEALTH_EXPECTED).unwrap();
+    let configs = kill_health_configs(&recorded);
+    let got = transitions_of_recording(KILL_HEALTH_EVENTS, &configs);
+    assert_table(&got, include_str!("data/kill-health-causes.txt"));
+}
+
+/// `got` is `table` line by line (its `#` lines are comments).
+fn assert_table(got: &[String], table: &str) {
+    if std::env::var("BERTH_PRINT_CAUSES").is_ok() {
+        // To review a new recording: print the table instead of checking it.
+        println!("{}", got.join("\n"));
+        return;
+    }
+    let want: Vec<&str> = table
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .collect();
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(g, w, "transition {}", i + 1);
+    }
+    assert_eq!(got.len(), want.len(), "{got:#?}");
 }

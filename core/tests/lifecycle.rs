@@ -6,11 +6,13 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use berth_core::actions::Action;
+use berth_core::container::Container;
 use berth_core::container::HealthConfig;
 use berth_core::lifecycle::{find, possible, By, Cause, Place, Transition, Trigger, MOVES};
+use berth_core::model::{ChangeKind, Model, QUIET};
 use berth_core::restart::RestartPolicy;
 use berth_core::sim::{CreateSpec, Probe, Program, Rng, Sim, MAX_UNDRAINED_TRANSITIONS};
 use berth_core::state::StateKind;
@@ -124,6 +126,8 @@ struct Walk {
     places: std::collections::BTreeMap<String, Place>,
     /// Every (move, trigger) made so far.
     made: BTreeSet<(Place, Place, Trigger)>,
+    /// The transitions of the last step.
+    last: Vec<Transition>,
 }
 
 impl Walk {
@@ -136,6 +140,7 @@ impl Walk {
             ids: vec![None; n],
             places: Default::default(),
             made: BTreeSet::new(),
+            last: Vec::new(),
         }
     }
 
@@ -143,9 +148,9 @@ impl Walk {
         self.ids[i % self.ids.len()].clone().unwrap_or_default()
     }
 
-    /// Does `step` (a refusal is fine: it must change nothing) and checks its transitions.
-    fn step(&mut self, step: &Step) -> Result<(), String> {
-        let id = match *step {
+    /// The container `step` is about, if any.
+    fn target(&self, step: &Step) -> Option<String> {
+        match *step {
             Step::Start(i)
             | Step::Stop(i, _)
             | Step::Restart(i, _)
@@ -158,9 +163,14 @@ impl Walk {
             | Step::FailRemoval(i)
             | Step::BeginRemoval(i)
             | Step::CompleteRemoval(i)
-            | Step::Relaunch(i) => self.id(i),
-            _ => String::new(),
-        };
+            | Step::Relaunch(i) => Some(self.id(i)),
+            Step::Create(_) | Step::Advance(_) | Step::NextDeadline => None,
+        }
+    }
+
+    /// Does `step` (a refusal is fine: it must change nothing) and checks its transitions.
+    fn step(&mut self, step: &Step) -> Result<(), String> {
+        let id = self.target(step).unwrap_or_default();
         let sim = &mut self.sim;
         let _ = match *step {
             Step::Create(i) => {
@@ -197,6 +207,7 @@ impl Walk {
         for t in &transitions {
             self.check(t).map_err(|e| format!("after {step:?}: {e}"))?;
         }
+        self.last = transitions;
         // Removed containers can be created again from their spec.
         for slot in &mut self.ids {
             if let Some(id) = slot {
@@ -252,6 +263,20 @@ proptest! {
 
     /// Whatever is asked, every change the engine makes is a move of the table, for a reason
     /// the table gives that move.
+    /// The mirror's model, reading the simulated engine's events, gives every transition the
+    /// cause the engine knows it had.
+    #[test]
+    fn the_model_reads_the_causes_the_engine_knows(
+        seed in any::<u64>(),
+        steps in proptest::collection::vec(observable_step(), 1..60),
+    ) {
+        let mut m = Mirrored::new(seed);
+        for step in &steps {
+            m.step(step).map_err(TestCaseError::fail)?;
+        }
+        m.same_causes().map_err(TestCaseError::fail)?;
+    }
+
     #[test]
     fn every_change_is_a_move_of_the_table(
         seed in any::<u64>(),
@@ -514,4 +539,208 @@ fn undrained_transitions_are_bounded() {
         Some(Place::State(StateKind::Running))
     );
     assert!(sim.drain_transitions().is_empty());
+}
+
+/// The simulated engine, and the mirror's model reading its events as the mirror does: each
+/// event applied, a new container's settings read from its record (the mirror's inspect), the
+/// records of the containers read after each step, and each step followed by a quiet second
+/// ([`Model::settle`]).
+struct Mirrored {
+    walk: Walk,
+    model: Model,
+    /// Each container's transitions as the simulated engine made them, and as the model read
+    /// them from its events.
+    by_sim: BTreeMap<String, Vec<Transition>>,
+    by_model: BTreeMap<String, Vec<Transition>>,
+    /// The containers a `docker stop` or `docker restart` is waiting on (their process
+    /// ignored the stop signal).
+    stopping: BTreeSet<String>,
+    /// The containers whose events do not tell which operation it was, not compared: asked
+    /// for a second operation while one waited (the events of the two interleave), or
+    /// removed with force while running with `--rm`.
+    overlapped: BTreeSet<String>,
+}
+
+impl Mirrored {
+    fn new(seed: u64) -> Mirrored {
+        Mirrored {
+            walk: Walk::new(seed),
+            model: Model::new(),
+            by_sim: BTreeMap::new(),
+            by_model: BTreeMap::new(),
+            stopping: BTreeSet::new(),
+            overlapped: BTreeSet::new(),
+        }
+    }
+
+    fn step(&mut self, step: &Step) -> Result<(), String> {
+        let target = self.walk.target(step);
+        if let Some(id) = target.as_ref().filter(|id| self.stopping.contains(*id)) {
+            self.overlapped.insert(id.clone());
+        }
+        // `docker rm -f` of a running `--rm` container sends what `docker kill` does (`kill`
+        // 9, `die`, `destroy`): the model reads the kill and the auto-removal.
+        if let (Step::Remove(_, true), Some(id)) = (step, &target) {
+            let running_rm = self
+                .walk
+                .sim
+                .list()
+                .into_iter()
+                .any(|c| c.id == *id && c.state.running && c.host_config.auto_remove);
+            if running_rm {
+                self.overlapped.insert(id.clone());
+            }
+        }
+        self.walk.step(step)?;
+        let running = |t: &Transition| t.to == Place::State(StateKind::Running);
+        for t in std::mem::take(&mut self.walk.last) {
+            if !running(&t) && t.from == Place::State(StateKind::Running) {
+                self.stopping.remove(&t.id);
+            }
+            self.by_sim.entry(t.id.clone()).or_default().push(t);
+        }
+        if let (Step::Stop(..) | Step::Restart(..), Some(id)) = (step, target) {
+            let still = self
+                .walk
+                .sim
+                .list()
+                .into_iter()
+                .any(|c| c.id == id && c.state.running && !c.state.restarting);
+            if still {
+                self.stopping.insert(id);
+            }
+        }
+        let records: BTreeMap<String, Container> = self
+            .walk
+            .sim
+            .list()
+            .into_iter()
+            .map(|c| (c.id.clone(), c))
+            .collect();
+        for e in self.walk.sim.drain_events() {
+            let applied = self.model.apply(&e);
+            if applied.change == ChangeKind::Created {
+                // The inspect after a create: the settings, at the state the events left.
+                if let (Some(record), Some(now)) =
+                    (records.get(e.id()), self.model.container(e.id()))
+                {
+                    let mut record = record.clone();
+                    record.state = now.state.clone();
+                    record.restart_count = now.restart_count;
+                    self.model.upsert(record, e.at());
+                }
+            }
+        }
+        let now = self.walk.sim.now();
+        for record in records.into_values() {
+            self.model.upsert(record, now);
+        }
+        self.model.settle(now.add(QUIET));
+        for t in self.model.drain_transitions() {
+            self.by_model.entry(t.id.clone()).or_default().push(t);
+        }
+        Ok(())
+    }
+
+    /// Each container's transitions, as the engine made them and as the model read them, the
+    /// same: places and causes, but who asked (the events do not say), `rm -f` of a container
+    /// with no process (only `destroy` is seen: `docker rm`), and what no event shows (the
+    /// model's cause is unknown).
+    fn same_causes(&self) -> Result<(), String> {
+        let norm = |ts: &[Transition]| -> Vec<(Place, Place, Cause)> {
+            let mut out: Vec<(Place, Place, Cause)> = Vec::new();
+            for t in ts {
+                let mut cause = t.cause.clone().by(By::Other);
+                let quiet_rm = matches!(
+                    t.from,
+                    Place::State(
+                        StateKind::Created
+                            | StateKind::Exited
+                            | StateKind::Dead
+                            | StateKind::Restarting
+                    )
+                ) || (t.from == Place::State(StateKind::Removing)
+                    && out.last().is_some_and(|(_, _, c)| {
+                        *c == Cause::Op {
+                            action: Action::Remove,
+                            by: By::Other,
+                        }
+                    }));
+                if quiet_rm
+                    && cause
+                        == (Cause::Op {
+                            action: Action::ForceRemove,
+                            by: By::Other,
+                        })
+                {
+                    cause = Cause::Op {
+                        action: Action::Remove,
+                        by: By::Other,
+                    };
+                }
+                out.push((t.from, t.to, cause));
+            }
+            out
+        };
+        let ids: BTreeSet<&String> = self
+            .by_sim
+            .keys()
+            .chain(self.by_model.keys())
+            .filter(|id| !self.overlapped.contains(*id))
+            .collect();
+        for id in ids {
+            let sim = norm(self.by_sim.get(id).map_or(&[], Vec::as_slice));
+            let model = norm(self.by_model.get(id).map_or(&[], Vec::as_slice));
+            // A paused process thawed by a signal that has not ended it is held until its next
+            // event: a `docker stop` may still kill it when its timeout passes.
+            let thawed = |rest: &[(Place, Place, Cause)]| {
+                rest.first().is_some_and(|(from, to, _)| {
+                    *from == Place::State(StateKind::Paused)
+                        && *to == Place::State(StateKind::Running)
+                })
+            };
+            let held = model.len() < sim.len() && thawed(&sim[model.len()..]);
+            let sim = if held { &sim[..model.len()] } else { &sim[..] };
+            // Where the engine sends no event (`docker kill` of a restarting container), the
+            // model does not guess: the cause is unknown.
+            let agree = sim.len() == model.len()
+                && sim.iter().zip(&model).all(|(s, m)| {
+                    s.0 == m.0 && s.1 == m.1 && (s.2 == m.2 || m.2 == Cause::Unknown)
+                });
+            if !agree {
+                return Err(format!(
+                    "{id}:\n the engine made {sim:#?}\n the model read {model:#?}"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The same as the property, in the browser too: one long random walk.
+#[test]
+fn the_model_reads_the_causes_of_a_long_walk() {
+    let mut m = Mirrored::new(11);
+    let mut r = Rng::new(2027);
+    for _ in 0..3_000 {
+        let step = observable(random_step(&mut r));
+        m.step(&step).unwrap_or_else(|e| panic!("{e}"));
+    }
+    m.same_causes().unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// `step`, or a start in place of a removal failure the simulation stages (the engine's events
+/// do not show those).
+fn observable(step: Step) -> Step {
+    match step {
+        Step::FailRemoval(i) | Step::BeginRemoval(i) | Step::CompleteRemoval(i) => Step::Start(i),
+        s => s,
+    }
+}
+
+/// Steps of the operations and of the process (not the removal failures the simulation
+/// stages, which the engine's events do not show).
+#[cfg(not(target_arch = "wasm32"))]
+fn observable_step() -> impl Strategy<Value = Step> {
+    step_strategy().prop_map(observable)
 }

@@ -946,6 +946,8 @@ pub struct SseState {
     pub engine: Vec<(Instant, Value)>,
     /// Every `change` message's container ID and document (`null`: removed), in order.
     pub changes: Vec<(String, Value)>,
+    /// Every `transition` message's transition, in order.
+    pub transitions: Vec<Value>,
 }
 
 impl SseClient {
@@ -1014,6 +1016,10 @@ impl SseState {
                         .insert(id.clone(), data["container"].clone());
                 }
                 self.changes.push((id, data["container"].clone()));
+                self.revision = data["revision"].as_u64().unwrap_or_default();
+            }
+            "transition" => {
+                self.transitions.push(data["transition"].clone());
                 self.revision = data["revision"].as_u64().unwrap_or_default();
             }
             "engine" => self.engine.push((Instant::now(), data)),

@@ -1,7 +1,7 @@
 //! The messages of berth's `GET /api/events` stream and of `GET /api/engine`, parsed into the
 //! store's [`Msg`]s. Pure: the EventSource itself is in [`crate::connection`].
 
-use berth_core::wire::{Change, EngineStatus, Snapshot};
+use berth_core::wire::{Change, EngineStatus, Snapshot, TransitionMessage};
 
 use crate::store::Msg;
 
@@ -29,6 +29,15 @@ pub fn parse_message(event: &str, data: &str, received_ms: i64) -> Result<Option
             Ok(Some(Msg::Snapshot {
                 revision: d.revision,
                 containers: d.containers,
+                transitions: d.transitions,
+                received_ms,
+            }))
+        }
+        "transition" => {
+            let d: TransitionMessage = serde_json::from_str(data).map_err(bad)?;
+            Ok(Some(Msg::Transition {
+                revision: d.revision,
+                transition: Box::new(d.transition),
                 received_ms,
             }))
         }

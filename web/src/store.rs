@@ -1,6 +1,6 @@
 //! The dashboard's one store: the core's [`Model`] fed by the SSE stream, the [`View`] every page
 //! reads, the connection's state and freshness, the history ring the scrubber replays and each
-//! container's timeline. One [`Msg`] enum, one [`Reducible`] implementation, provided by context
+//! container's transitions. One [`Msg`] enum, one [`Reducible`] implementation, provided by context
 //! ([`use_dash`]). Pure: no DOM, so it is tested natively (`web/tests/store.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use berth_core::api::ContainerInspect;
 use berth_core::container::{truncate_id, Container};
+use berth_core::lifecycle::Transition;
 use berth_core::state::StateKind;
 use berth_core::time::Time;
 use berth_core::view::View;
@@ -28,8 +29,8 @@ pub fn use_dash() -> DashContext {
 
 /// How many past views the history ring keeps.
 pub const HISTORY_LEN: usize = 500;
-/// How many timeline entries each container keeps.
-pub const TIMELINE_LEN: usize = 50;
+/// How many transitions the store keeps per container.
+pub const TRANSITIONS_LEN: usize = 50;
 
 /// The state of the link to berth.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,21 +78,6 @@ pub struct HistoryEntry {
     pub summary: Vec<String>,
 }
 
-/// One entry of a container's timeline.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TimelineEntry {
-    /// berth's revision.
-    pub revision: u64,
-    /// The engine's time of the change (estimated).
-    pub at: Time,
-    /// The state after it.
-    pub state: StateKind,
-    /// The `docker ps` status then.
-    pub status: String,
-    /// What changed, in words.
-    pub what: String,
-}
-
 /// The banner shown after an action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -130,8 +116,9 @@ pub struct Dash {
     pub last_change: Option<Time>,
     /// The ring of past views, oldest first.
     pub history: im::Vector<Rc<HistoryEntry>>,
-    /// Each container's timeline, oldest first.
-    pub timelines: im::HashMap<String, im::Vector<TimelineEntry>>,
+    /// Each container's transitions with their causes, as berth read them from the engine's
+    /// events, oldest first (at most [`TRANSITIONS_LEN`]).
+    pub transitions: im::HashMap<String, im::Vector<Transition>>,
     /// The containers ticked for a bulk action.
     pub selection: Rc<BTreeSet<String>>,
     /// The last action's outcome.
@@ -172,7 +159,7 @@ impl Default for Dash {
             last_message: None,
             last_change: None,
             history: im::Vector::new(),
-            timelines: im::HashMap::new(),
+            transitions: im::HashMap::new(),
             selection: Rc::new(BTreeSet::new()),
             notice: None,
             synthetic: false,
@@ -199,6 +186,8 @@ pub enum Msg {
         revision: u64,
         /// Every container.
         containers: Vec<ContainerInspect>,
+        /// The latest transitions of each, oldest first.
+        transitions: Vec<Transition>,
         /// Browser time of arrival, Unix ms.
         received_ms: i64,
     },
@@ -213,6 +202,15 @@ pub enum Msg {
         /// Found by berth's resync after an outage of this many ms (what happened meanwhile is
         /// known only by its result); `None` for a change followed live.
         after_outage_ms: Option<u64>,
+        /// Browser time of arrival, Unix ms.
+        received_ms: i64,
+    },
+    /// `event: transition`: a container moved, and why.
+    Transition {
+        /// berth's revision.
+        revision: u64,
+        /// The move and its cause.
+        transition: Box<Transition>,
         /// Browser time of arrival, Unix ms.
         received_ms: i64,
     },
@@ -287,9 +285,9 @@ impl Dash {
         self.view.counts()
     }
 
-    /// The timeline of container `id`, oldest first.
-    pub fn timeline(&self, id: &str) -> Vec<TimelineEntry> {
-        self.timelines
+    /// The transitions of container `id` berth has sent, oldest first.
+    pub fn transitions_of(&self, id: &str) -> Vec<Transition> {
+        self.transitions
             .get(id)
             .map(|t| t.iter().cloned().collect())
             .unwrap_or_default()
@@ -302,13 +300,14 @@ impl Dash {
         }
     }
 
-    fn push_timeline(&mut self, id: &str, entry: TimelineEntry) {
-        let mut line = self.timelines.get(id).cloned().unwrap_or_default();
-        line.push_back(entry);
-        while line.len() > TIMELINE_LEN {
+    fn push_transition(&mut self, t: Transition) {
+        let mut line = self.transitions.get(&t.id).cloned().unwrap_or_default();
+        let id = t.id.clone();
+        line.push_back(t);
+        while line.len() > TRANSITIONS_LEN {
             line.pop_front();
         }
-        self.timelines.insert(id.to_owned(), line);
+        self.transitions.insert(id, line);
     }
 
     /// Applies one container record (`None`: removed) and returns what to say about it.
@@ -328,30 +327,26 @@ impl Dash {
             }
         };
         let what = describe_change(before.as_ref(), after.as_ref());
-        let (state, status) = match (&after, &before) {
-            (Some(c), _) => (c.state.kind(), c.state.status_string(at)),
-            (None, Some(c)) => (c.state.kind(), "removed".to_owned()),
-            (None, None) => (StateKind::Exited, "removed".to_owned()),
-        };
         let name = after
             .as_ref()
             .or(before.as_ref())
             .map(Container::display_name)
             .unwrap_or_else(|| truncate_id(id).to_owned());
-        self.push_timeline(
-            id,
-            TimelineEntry {
-                revision: self.revision,
-                at,
-                state,
-                status,
-                what: what.clone(),
-            },
-        );
         format!("{name}: {what}")
     }
 
-    fn snapshot(&mut self, revision: u64, containers: Vec<ContainerInspect>, received_ms: i64) {
+    fn snapshot(
+        &mut self,
+        revision: u64,
+        containers: Vec<ContainerInspect>,
+        transitions: Vec<Transition>,
+        received_ms: i64,
+    ) {
+        // berth's are the whole truth: what this page gathered before is replaced.
+        self.transitions = im::HashMap::new();
+        for t in transitions {
+            self.push_transition(t);
+        }
         let at = self.engine_time(received_ms);
         let older = self.model.view();
         let incoming: BTreeMap<&str, &ContainerInspect> =
@@ -466,10 +461,23 @@ impl Reducible for Dash {
             Msg::Snapshot {
                 revision,
                 containers,
+                transitions,
                 received_ms,
             } => {
                 next.connection = Connection::Live;
-                next.snapshot(revision, containers, received_ms);
+                next.snapshot(revision, containers, transitions, received_ms);
+            }
+            Msg::Transition {
+                revision,
+                transition,
+                received_ms,
+            } => {
+                next.connection = Connection::Live;
+                next.last_message = Some(Time::from_unix_millis(received_ms));
+                if revision > next.revision || !next.loaded {
+                    next.revision = revision;
+                    next.push_transition(*transition);
+                }
             }
             Msg::Change {
                 revision,

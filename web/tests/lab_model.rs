@@ -381,7 +381,7 @@ fn moves_are_the_simulations_transitions() {
     assert_eq!(
         causes,
         vec![
-            "running → exited: docker restart",
+            "running → exited: docker restart (SIGTERM)",
             "exited → running: docker restart"
         ]
     );

@@ -9,15 +9,17 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use berth_core::actions::Action;
 use berth_core::api::ContainerInspect;
 use berth_core::container::Container;
+use berth_core::lifecycle::{By, Cause, Place, Transition};
 use berth_core::restart::RestartPolicy;
 use berth_core::state::StateKind;
 use berth_core::time::{Duration, Time};
 use berth_core::wait::WaitCondition;
 use berth_core::wire::{Change, EngineStatus, ErrorBody};
 use berth_web::components::table::{command_cell, window};
-use berth_web::narrate::{describe_change, restart_delay, wait_now, why};
+use berth_web::narrate::{describe_change, move_text, restart_delay, wait_now, why};
 use berth_web::rows::{rows, Column, Query, Sort};
 use berth_web::sse::parse_message;
 use berth_web::store::{Connection, Dash, Msg, HISTORY_LEN};
@@ -117,7 +119,7 @@ fn fleet() -> Rc<Dash> {
     send(
         Rc::new(Dash::default()),
         "snapshot",
-        json!({"revision": 10, "containers": containers}),
+        json!({"revision": 10, "containers": containers, "transitions": []}),
         0,
     )
 }
@@ -139,7 +141,7 @@ fn a_snapshot_fills_the_view_and_starts_the_history() {
 }
 
 #[test]
-fn a_change_updates_one_container_and_records_history_and_timeline() {
+fn a_change_updates_one_container_and_records_history() {
     let dash = fleet();
     let mut paused = running(1, "web", "nginx:1.25");
     paused.state.paused = true;
@@ -168,9 +170,53 @@ fn a_change_updates_one_container_and_records_history_and_timeline() {
         .unwrap_or_else(|| panic!("no history"));
     let then = first.view.get(&id(1)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(then.container.state.kind(), StateKind::Running);
-    let timeline = dash.timeline(&id(1));
-    assert_eq!(timeline.last().map(|t| t.what.as_str()), Some("paused"));
-    assert_eq!(timeline.last().map(|t| t.state), Some(StateKind::Paused));
+}
+
+/// A container's transitions: the snapshot's, then each `transition` message; a replay of one
+/// already seen (a resume) is not added again.
+#[test]
+fn transitions_follow_the_snapshot_and_the_stream() {
+    let first = Transition {
+        id: id(1),
+        name: "/web".to_owned(),
+        from: Place::New,
+        to: Place::State(StateKind::Created),
+        at: at(0),
+        cause: Cause::Create { by: By::Other },
+    };
+    let dash = send(
+        Rc::new(Dash::default()),
+        "snapshot",
+        json!({"revision": 10, "containers": [doc(&running(1, "web", "nginx"))], "transitions": [first]}),
+        0,
+    );
+    assert_eq!(dash.transitions_of(&id(1)), vec![first.clone()]);
+    let stop = Transition {
+        from: Place::State(StateKind::Running),
+        to: Place::State(StateKind::Exited),
+        at: at(1_000),
+        cause: Cause::Stop {
+            action: Action::Stop,
+            signal: 15,
+            kill_after_ms: Some(10_000),
+            by: By::Berth,
+        },
+        ..first.clone()
+    };
+    let message = json!({"revision": 11, "transition": stop});
+    let dash = send(dash, "transition", message.clone(), 1_000);
+    assert_eq!(dash.revision, 11);
+    assert_eq!(dash.transitions_of(&id(1)), vec![first, stop.clone()]);
+    let dash = send(dash, "transition", message, 2_000);
+    assert_eq!(
+        dash.transitions_of(&id(1)).len(),
+        2,
+        "a replay is not added"
+    );
+    assert_eq!(
+        move_text(&stop),
+        "running → exited: docker stop (SIGTERM, then SIGKILL after 10 s)"
+    );
 }
 
 #[test]
@@ -241,7 +287,7 @@ fn a_new_snapshot_after_a_drop_records_only_what_differs() {
     let dash = send(
         dash,
         "snapshot",
-        json!({"revision": 20, "containers": containers}),
+        json!({"revision": 20, "containers": containers, "transitions": []}),
         6_000,
     );
     assert_eq!(dash.connection, Connection::Live);
@@ -522,6 +568,10 @@ fn the_recorded_wire_messages_read() {
             include_str!("../../testdata/wire/snapshot.json"),
         ),
         ("change", include_str!("../../testdata/wire/change.json")),
+        (
+            "transition",
+            include_str!("../../testdata/wire/transition.json"),
+        ),
         ("engine", include_str!("../../testdata/wire/engine.json")),
     ] {
         match parse_message(event, data, T0) {

@@ -13,7 +13,7 @@ use berth_core::errdefs::ErrorKind;
 use berth_core::filters::{self, Filters, ListOptions};
 use berth_core::ops::{bool_value, int_value, Op};
 use berth_core::view::ViewError;
-use berth_core::wire::EngineStatus;
+use berth_core::wire::{ContainerAnswer, EngineStatus};
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiPath, ApiQuery};
@@ -55,18 +55,21 @@ pub async fn list(
     Ok(Json(snapshots.iter().map(|s| s.summary_at(now)).collect()))
 }
 
-/// `GET /api/containers/{reference}`: the inspect document, from the mirror. The reference is
-/// an ID, a name or a unique ID prefix.
+/// `GET /api/containers/{reference}`: the inspect document, from the mirror, with the last
+/// transition and its cause. The reference is an ID, a name or a unique ID prefix.
 pub async fn inspect(
     State(state): State<AppState>,
     ApiPath(reference): ApiPath<String>,
-) -> Result<Json<ContainerInspect>, ApiError> {
+) -> Result<Json<ContainerAnswer>, ApiError> {
     let snapshot = state
         .mirror
         .view()
         .resolve(&reference)
         .map_err(|e| ApiError::from_core(&e))?;
-    Ok(Json(ContainerInspect::of(&snapshot.container)))
+    Ok(Json(ContainerAnswer {
+        inspect: ContainerInspect::of(&snapshot.container),
+        last_transition: state.mirror.last_transition(snapshot.id()),
+    }))
 }
 
 fn refuse_if_read_only(state: &AppState) -> Result<(), ApiError> {
@@ -105,7 +108,16 @@ async fn forward(state: &AppState, op: Op) -> Result<Response, ApiError> {
         Some(reference) => known_id(state, reference)?,
         None => None,
     };
-    let answer = state.engine.apply(&op).await?;
+    // The transitions it makes are berth's; a refused one makes none.
+    let expected = id.as_deref().filter(|_| changes).zip(op.action());
+    if let Some((id, action)) = expected {
+        state.mirror.expect(id, action, true);
+    }
+    let answer = state.engine.apply(&op).await;
+    if let (Some((id, action)), Err(_)) = (expected, &answer) {
+        state.mirror.expect(id, action, false);
+    }
+    let answer = answer?;
     if let Some(id) = id.filter(|_| changes) {
         state.mirror.confirm(&id, CONFIRM_TIMEOUT).await;
     }

@@ -105,7 +105,7 @@ impl Feed {
                 for change in changes {
                     self.queue.push_back(
                         Event::default()
-                            .event("change")
+                            .event(change.event)
                             .id(change.revision.to_string())
                             .data(&*change.json()),
                     );
@@ -136,6 +136,7 @@ impl Feed {
                 .iter()
                 .map(|s| ContainerInspect::of(&s.container))
                 .collect(),
+            transitions: reading.transitions,
         };
         let data = serde_json::to_string(&message).unwrap_or_default();
         self.queue.push_back(

@@ -1,6 +1,6 @@
 //! The Container page: every State field, the restart policy, why it is in this state, the
 //! lifecycle diagram, the health log, the three wait conditions (what each would return now,
-//! and a real wait through the API) and the container's timeline.
+//! and a real wait through the API) and the container's transitions with their causes.
 
 use std::rc::Rc;
 
@@ -15,7 +15,7 @@ use crate::components::badge::{HealthBadge, StateBadge};
 use crate::components::banners::{NoData, NoticeBanner, StaleBanner};
 use crate::components::diagram::Lifecycle;
 use crate::components::flags::Flags;
-use crate::narrate::{exit_meaning, wait_now, why};
+use crate::narrate::{exit_meaning, move_text, wait_now, why};
 use crate::route::{Link, Route};
 use crate::store::use_dash;
 use crate::time_text::{clock, time_cell};
@@ -123,7 +123,7 @@ pub fn container_page(p: &ContainerPageProps) -> Html {
         }
         None => html! {},
     };
-    let timeline = dash.timeline(&c.id);
+    let transitions = dash.transitions_of(&c.id);
     html! {
         <>
             <StaleBanner />
@@ -157,18 +157,17 @@ pub fn container_page(p: &ContainerPageProps) -> Html {
             </div>
             <WaitPanel container={snapshot.container.clone()} />
             { health_log }
-            <section class="card">
-                <h2>{ "Timeline" }</h2>
-                if timeline.is_empty() {
-                    <p class="muted">{ "No changes seen since this page connected." }</p>
+            <section class="card" id="transitions">
+                <h2>{ "Transitions" }</h2>
+                if transitions.is_empty() {
+                    <p class="muted">{ "No move seen yet. Each move of this container is listed here as berth reads it from the engine's events, with its cause." }</p>
                 } else {
                     <ol class="timeline" reversed=true>
-                        { for timeline.iter().rev().map(|t| html! {
+                        { for transitions.iter().rev().map(|t| html! {
                             <li>
                                 <code class="muted">{ clock(t.at) }</code>
-                                <StateBadge kind={t.state} />
-                                <span>{ t.what.clone() }</span>
-                                <span class="muted small">{ format!(" — {} (rev {})", t.status, t.revision) }</span>
+                                if let Place::State(kind) = t.to { <StateBadge kind={kind} /> }
+                                <span class="move">{ move_text(t) }</span>
                             </li>
                         }) }
                     </ol>
