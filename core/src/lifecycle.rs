@@ -477,9 +477,36 @@ pub struct Transition {
     pub at: Time,
     /// Why.
     pub cause: Cause,
+    /// The process's exit code, for a move to exited, restarting or dead.
+    pub exit_code: Option<i64>,
 }
 
 impl Transition {
+    /// One line for a reader, without the container's name: `running → exited (137): docker
+    /// stop (SIGTERM, then SIGKILL after 10 s), by another client`.
+    pub fn describe(&self) -> String {
+        let code = self
+            .exit_code
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default();
+        format!(
+            "{} → {}{code}: {}",
+            self.from.as_str(),
+            self.to.as_str(),
+            self.cause.describe()
+        )
+    }
+
+    /// The exit code a move of `c` to `to` reports: its ExitCode if `to` is exited, restarting
+    /// or dead.
+    pub fn exit_code_of(to: Place, c: &Container) -> Option<i64> {
+        matches!(
+            to,
+            Place::State(StateKind::Exited | StateKind::Restarting | StateKind::Dead)
+        )
+        .then_some(c.state.exit_code)
+    }
+
     /// The move of the table it makes, if the table has it.
     pub fn table_move(&self) -> Option<&'static Move> {
         find(self.from, self.to)

@@ -1004,6 +1004,7 @@ impl Sim {
                 to: Place::State(now),
                 at: self.now,
                 cause: self.cause.clone(),
+                exit_code: Transition::exit_code_of(Place::State(now), c),
             };
             self.record(transition);
         }
@@ -1504,6 +1505,7 @@ impl Sim {
                 to: Place::Removed,
                 at: self.now,
                 cause: self.cause.clone(),
+                exit_code: None,
             });
             c.state.dead = true;
             c.state.set_removed();

@@ -24,6 +24,11 @@ use crate::state::StateKind;
 use crate::time::Time;
 use crate::wait::StateStatus;
 
+/// The `event:` types of berth's event stream, each with its message: [`Snapshot`],
+/// [`Change`], [`TransitionMessage`] and [`EngineStatus`]. A reader listens for each (an
+/// `EventSource` hears only the types it names).
+pub const SSE_EVENTS: [&str; 4] = ["snapshot", "change", "transition", "engine"];
+
 /// An `Option` field that must be present (as a value or `null`): serde reads a missing one
 /// as an error, not as `None`.
 fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>

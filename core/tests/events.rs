@@ -1178,7 +1178,7 @@ fn replaying_kills_health_and_manual_starts_matches_the_engine() {
 
 /// Replays a recording as the mirror reads it: the stream counts as quiet
 /// ([`Model::settle`]) for a container with no event for [`model::QUIET`]. Returns every transition as
-/// `name: from → to: cause`, grouped by name.
+/// `name: from → to (exit code): cause`, grouped by name.
 fn transitions_of_recording(lines: &str, configs: &HashMap<String, Container>) -> Vec<String> {
     let mut last: Option<Time> = None;
     let mut m = Model::new();
@@ -1186,11 +1186,9 @@ fn transitions_of_recording(lines: &str, configs: &HashMap<String, Container>) -
     let mut describe = |m: &mut Model| {
         for t in m.drain_transitions() {
             out.push(format!(
-                "{}: {} → {}: {}",
+                "{}: {}",
                 t.name.trim_start_matches('/'),
-                t.from,
-                t.to,
-                t.cause.describe()
+                t.describe()
             ));
         }
     };

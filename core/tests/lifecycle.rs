@@ -647,8 +647,8 @@ impl Mirrored {
     /// with no process (only `destroy` is seen: `docker rm`), and what no event shows (the
     /// model's cause is unknown).
     fn same_causes(&self) -> Result<(), String> {
-        let norm = |ts: &[Transition]| -> Vec<(Place, Place, Cause)> {
-            let mut out: Vec<(Place, Place, Cause)> = Vec::new();
+        let norm = |ts: &[Transition]| -> Vec<(Place, Place, Cause, Option<i64>)> {
+            let mut out: Vec<(Place, Place, Cause, Option<i64>)> = Vec::new();
             for t in ts {
                 let mut cause = t.cause.clone().by(By::Other);
                 let quiet_rm = matches!(
@@ -660,7 +660,7 @@ impl Mirrored {
                             | StateKind::Restarting
                     )
                 ) || (t.from == Place::State(StateKind::Removing)
-                    && out.last().is_some_and(|(_, _, c)| {
+                    && out.last().is_some_and(|(_, _, c, _)| {
                         *c == Cause::Op {
                             action: Action::Remove,
                             by: By::Other,
@@ -678,7 +678,7 @@ impl Mirrored {
                         by: By::Other,
                     };
                 }
-                out.push((t.from, t.to, cause));
+                out.push((t.from, t.to, cause, t.exit_code));
             }
             out
         };
@@ -693,8 +693,8 @@ impl Mirrored {
             let model = norm(self.by_model.get(id).map_or(&[], Vec::as_slice));
             // A paused process thawed by a signal that has not ended it is held until its next
             // event: a `docker stop` may still kill it when its timeout passes.
-            let thawed = |rest: &[(Place, Place, Cause)]| {
-                rest.first().is_some_and(|(from, to, _)| {
+            let thawed = |rest: &[(Place, Place, Cause, Option<i64>)]| {
+                rest.first().is_some_and(|(from, to, _, _)| {
                     *from == Place::State(StateKind::Paused)
                         && *to == Place::State(StateKind::Running)
                 })
@@ -705,7 +705,7 @@ impl Mirrored {
             // model does not guess: the cause is unknown.
             let agree = sim.len() == model.len()
                 && sim.iter().zip(&model).all(|(s, m)| {
-                    s.0 == m.0 && s.1 == m.1 && (s.2 == m.2 || m.2 == Cause::Unknown)
+                    s.0 == m.0 && s.1 == m.1 && s.3 == m.3 && (s.2 == m.2 || m.2 == Cause::Unknown)
                 });
             if !agree {
                 return Err(format!(

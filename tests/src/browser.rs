@@ -320,6 +320,19 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// The text of the first element `selector` matches (empty when none does).
+    pub async fn text_of(&self, selector: &str) -> String {
+        let script = format!(
+            "const e = document.querySelector({}); return e ? e.textContent : null;",
+            js_str(selector)
+        );
+        self.js(&script)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// The page's visible text.
     pub async fn body_text(&self) -> String {
         self.js("return document.body.innerText;")

@@ -16,16 +16,14 @@ const STUBBORN: [&str; 2] = ["sleep", "1000"];
 /// PID 1 that ends on SIGTERM (busybox `top`: exit 143).
 const TOP: [&str; 1] = ["top"];
 
-/// Each container's transitions as berth's stream said them, `from → to: cause` in words.
+/// Each container's transitions as berth's stream said them, in words.
 fn said(client: &SseClient, names: &BTreeMap<String, String>) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for value in client.state().transitions {
         let t: Transition = serde_json::from_value(value.clone())
             .unwrap_or_else(|e| panic!("a transition berth sent does not read: {e}: {value}"));
         let name = names.get(&t.id).cloned().unwrap_or_else(|| t.name.clone());
-        out.entry(name)
-            .or_default()
-            .push(format!("{} → {}: {}", t.from, t.to, t.cause.describe()));
+        out.entry(name).or_default().push(t.describe());
     }
     out
 }
@@ -79,7 +77,9 @@ async fn berth_says_why_each_container_moved() {
         &[
             &format!("new → created: docker create{other}"),
             &format!("created → running: docker start{other}"),
-            &format!("running → exited: docker stop (SIGTERM, then SIGKILL after 1 s){other}"),
+            &format!(
+                "running → exited (137): docker stop (SIGTERM, then SIGKILL after 1 s){other}"
+            ),
         ],
     )
     .await;
@@ -103,7 +103,7 @@ async fn berth_says_why_each_container_moved() {
         &[
             &format!("new → created: docker create{other}"),
             &format!("created → running: docker start{other}"),
-            &format!("running → exited: docker kill (SIGTERM){other}"),
+            &format!("running → exited (143): docker kill (SIGTERM){other}"),
             &format!("exited → removing: docker rm{other}"),
             &format!("removing → removed: docker rm{other}"),
         ],
@@ -129,7 +129,7 @@ async fn berth_says_why_each_container_moved() {
             &format!("created → running: docker start{other}"),
             "running → paused: docker pause",
             "paused → running: docker unpause",
-            "running → exited: docker restart (SIGTERM)",
+            "running → exited (143): docker restart (SIGTERM)",
             "exited → running: docker restart",
         ],
     )
@@ -156,11 +156,11 @@ async fn berth_says_why_each_container_moved() {
         &[
             &format!("new → created: docker create{other}"),
             &format!("created → running: docker start{other}"),
-            "running → restarting: the process exited with code 7",
+            "running → restarting (7): the process exited with code 7",
             "restarting → running: the restart policy's restart 1, after a 100 ms backoff",
-            "running → restarting: the process exited with code 7",
+            "running → restarting (7): the process exited with code 7",
             "restarting → running: the restart policy's restart 2, after a 200 ms backoff",
-            "running → exited: the process exited with code 7",
+            "running → exited (7): the process exited with code 7",
         ],
     )
     .await;
@@ -182,7 +182,7 @@ async fn berth_says_why_each_container_moved() {
         &[
             &format!("new → created: docker create{other}"),
             &format!("created → running: docker start{other}"),
-            "running → exited: the kernel killed the process for memory (OOM)",
+            "running → exited (137): the kernel killed the process for memory (OOM)",
         ],
     )
     .await;

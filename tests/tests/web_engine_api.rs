@@ -1,6 +1,6 @@
 //! The dashboard on the berth that serves the Engine API of the simulated engine follows what
-//! the real `docker` CLI does to it, live. (Who did it, a transition's cause, is the mirror's
-//! next step: issue 25.)
+//! the real `docker` CLI does to it, live, and says who did it and why (the transitions with
+//! their causes).
 
 use berth_tests::browser::{js_str, row_selector, wait_row, Browser, SimBerth};
 use berth_tests::engine_api::Cli;
@@ -24,6 +24,20 @@ async fn the_dashboard_follows_what_the_docker_cli_does() {
     b.goto(&berth.url(&format!("/containers/{id}"))).await;
     b.wait_text("killed by SIGKILL (docker kill, or docker stop after the stop timeout)")
         .await;
+    b.wait_text(
+        "running → exited (137): docker stop (SIGTERM, then SIGKILL after 1 s), by another client",
+    )
+    .await;
+    b.wait_text("created → running: docker start, by another client")
+        .await;
+    b.js("document.getElementById('transitions').scrollIntoView(); return null;")
+        .await;
+    b.screenshot("engine-api-transitions").await;
+    let last = b.text_of("#last-move").await;
+    assert!(
+        last.contains("docker stop (SIGTERM, then SIGKILL after 1 s), by another client"),
+        "{last}"
+    );
     b.screenshot("engine-api-container").await;
     let body = b.body_text().await;
     assert!(body.contains("Exited (137)"), "{body}");

@@ -44,14 +44,6 @@ const RESTARTING: &[(&str, &str, &str)] = &[
     ("looper", "running", "Up Less than a second"),
 ];
 
-async fn text_of(b: &Browser, selector: &str) -> String {
-    let script = format!(
-        "const e = document.querySelector({}); return e ? e.textContent : null;",
-        Value::String(selector.to_owned())
-    );
-    b.js(&script).await.as_str().unwrap_or_default().to_owned()
-}
-
 async fn wait_text_of(b: &Browser, selector: &str, expected: &str) {
     let script = format!(
         "const e = document.querySelector({}); return !!e && e.textContent === {};",
@@ -112,7 +104,7 @@ async fn run_restarting_lesson(b: &Browser, shots: &str) {
         // The selected container is the one the step is about.
         wait_text_of(b, "#sel-title", name).await;
         wait_text_of(b, "#lab-status", status).await;
-        assert_eq!(text_of(b, "#lab-state").await, *state, "step {n}");
+        assert_eq!(b.text_of("#lab-state").await, *state, "step {n}");
         // The diagram fills the state the container is in now.
         let current = b
             .js("const n = document.querySelector('.diagram .node.current'); return n ? n.dataset.state : null;")
@@ -131,23 +123,24 @@ async fn run_restarting_lesson(b: &Browser, shots: &str) {
             3 => {
                 shot(b, &format!("{shots}-restarting")).await;
                 shot_of(b, ".diagram-card", &format!("{shots}-restarting-diagram")).await;
-                let decision = text_of(b, "#lab-decision").await;
+                let decision = b.text_of("#lab-decision").await;
                 assert!(
                     decision.contains(
                         "on-failure:2 → restart (restart 1 of 2) after a backoff of 100 ms"
                     ),
                     "decision at step 3: {decision}"
                 );
-                assert_eq!(text_of(b, "#lab-restart-count").await, "1");
+                assert_eq!(b.text_of("#lab-restart-count").await, "1");
                 // The move, with its cause as the simulation gives it.
-                let moved = text_of(b, "#lab-transitions").await;
+                let moved = b.text_of("#lab-transitions").await;
                 assert!(
-                    moved.contains("crash running → restarting: the process exited with code 7"),
+                    moved
+                        .contains("crash running → restarting (7): the process exited with code 7"),
                     "moves at step 3: {moved}"
                 );
             }
             5 => {
-                let decision = text_of(b, "#lab-decision").await;
+                let decision = b.text_of("#lab-decision").await;
                 assert!(
                     decision.contains("restart 2 of 2) after a backoff of 200 ms"),
                     "{decision}"
@@ -155,8 +148,8 @@ async fn run_restarting_lesson(b: &Browser, shots: &str) {
             }
             7 => {
                 // Where the real engine ends (inspect/crash.json): exited (7), RestartCount 2.
-                assert_eq!(text_of(b, "#lab-exit-code").await, "7");
-                assert_eq!(text_of(b, "#lab-restart-count").await, "2");
+                assert_eq!(b.text_of("#lab-exit-code").await, "7");
+                assert_eq!(b.text_of("#lab-restart-count").await, "2");
                 shot(b, &format!("{shots}-gave-up")).await;
             }
             _ => {}
@@ -212,12 +205,12 @@ async fn a_lesson_runs_to_the_end_on_berth_without_calling_the_api() {
     wait_text_of(&b, "#lab-status", "Up Less than a second").await;
     b.click("#op-rm").await;
     b.wait_text("You cannot remove a running container").await;
-    let error = text_of(&b, "#lab-error").await;
+    let error = b.text_of("#lab-error").await;
     assert!(
         error.contains("Stop the container before attempting removal or force remove"),
         "{error}"
     );
-    assert!(text_of(&b, "#lab-result").await.starts_with("409"));
+    assert!(b.text_of("#lab-result").await.starts_with("409"));
     shot(&b, "lab-refused").await;
 
     // The link reproduces the session: reload with the address bar's fragment.
@@ -235,7 +228,8 @@ async fn a_lesson_runs_to_the_end_on_berth_without_calling_the_api() {
     b.client.goto(&url).await.unwrap_or_else(|e| panic!("{e}"));
     b.wait_text("stop, kill and the stop timeout").await;
     wait_text_of(&b, "#lab-step-of", "step 9 of 9").await;
-    assert!(text_of(&b, "#lab-error")
+    assert!(b
+        .text_of("#lab-error")
         .await
         .contains("You cannot remove a running container"));
     // Leaving the lab and coming back through a plain /lab link finds the session again.
@@ -411,12 +405,12 @@ async fn the_lab_works_from_static_files_alone() {
     shot(&b, "lab-static-free").await;
 
     // Play the clock at 100×: it moves, and the quiet ticks merge into one step.
-    let before = text_of(&b, "#lab-clock").await;
+    let before = b.text_of("#lab-clock").await;
     b.click("#speed-100").await;
     b.click("#lab-play").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     b.click("#lab-play").await;
-    let after = text_of(&b, "#lab-clock").await;
+    let after = b.text_of("#lab-clock").await;
     assert_ne!(before, after, "the clock did not move while playing");
     wait_text_of(&b, "#lab-step-of", "step 5 of 5").await;
     wait_text_of(&b, "#lab-status", "Up About an hour").await;
@@ -446,7 +440,7 @@ async fn the_lab_works_from_static_files_alone() {
     b.click("#lab-back").await;
     b.wait_text("Multiple IDs found with provided prefix:")
         .await;
-    assert!(text_of(&b, "#lab-result").await.starts_with("500"));
+    assert!(b.text_of("#lab-result").await.starts_with("500"));
     shot(&b, "lab-static-names").await;
 
     // Export, start afresh, import: the session comes back.

@@ -153,7 +153,7 @@ fn open_stream(inner: Rc<RefCell<Inner>>, dispatch: Dispatch, resume: Rc<RefCell
             Closure::new(move |_: web_sys::Event| d.dispatch(Msg::Opened)),
         ));
     }
-    for name in ["snapshot", "change", "engine"] {
+    for name in berth_core::wire::SSE_EVENTS {
         let d = dispatch.clone();
         listeners.push((
             name,

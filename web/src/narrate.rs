@@ -258,16 +258,5 @@ pub fn decision_text(c: &Container, d: &RestartDecision) -> String {
 /// A transition with its cause, as one line: "crash running → restarting: the process exited
 /// with code 7".
 pub fn transition_text(t: &Transition) -> String {
-    format!("{} {}", t.name.trim_start_matches('/'), move_text(t))
-}
-
-/// A move with its cause, without the container's name: `running → exited: docker stop
-/// (SIGTERM, then SIGKILL after 10 s), by another client`.
-pub fn move_text(t: &Transition) -> String {
-    format!(
-        "{} → {}: {}",
-        t.from.as_str(),
-        t.to.as_str(),
-        t.cause.describe()
-    )
+    format!("{} {}", t.name.trim_start_matches('/'), t.describe())
 }

@@ -366,22 +366,11 @@ fn moves_are_the_simulations_transitions() {
         ]
     );
     // Each move with its cause, as the simulation reports it.
-    let causes: Vec<String> = r
-        .transitions
-        .iter()
-        .map(|t| {
-            format!(
-                "{} → {}: {}",
-                t.from.as_str(),
-                t.to.as_str(),
-                t.cause.describe()
-            )
-        })
-        .collect();
+    let causes: Vec<String> = r.transitions.iter().map(|t| t.describe()).collect();
     assert_eq!(
         causes,
         vec![
-            "running → exited: docker restart (SIGTERM)",
+            "running → exited (143): docker restart (SIGTERM)",
             "exited → running: docker restart"
         ]
     );

@@ -19,7 +19,7 @@ use berth_core::time::{Duration, Time};
 use berth_core::wait::WaitCondition;
 use berth_core::wire::{Change, EngineStatus, ErrorBody};
 use berth_web::components::table::{command_cell, window};
-use berth_web::narrate::{describe_change, move_text, restart_delay, wait_now, why};
+use berth_web::narrate::{describe_change, restart_delay, wait_now, why};
 use berth_web::rows::{rows, Column, Query, Sort};
 use berth_web::sse::parse_message;
 use berth_web::store::{Connection, Dash, Msg, HISTORY_LEN};
@@ -183,6 +183,7 @@ fn transitions_follow_the_snapshot_and_the_stream() {
         to: Place::State(StateKind::Created),
         at: at(0),
         cause: Cause::Create { by: By::Other },
+        exit_code: None,
     };
     let dash = send(
         Rc::new(Dash::default()),
@@ -201,6 +202,7 @@ fn transitions_follow_the_snapshot_and_the_stream() {
             kill_after_ms: Some(10_000),
             by: By::Berth,
         },
+        exit_code: Some(137),
         ..first.clone()
     };
     let message = json!({"revision": 11, "transition": stop});
@@ -214,8 +216,8 @@ fn transitions_follow_the_snapshot_and_the_stream() {
         "a replay is not added"
     );
     assert_eq!(
-        move_text(&stop),
-        "running → exited: docker stop (SIGTERM, then SIGKILL after 10 s)"
+        stop.describe(),
+        "running → exited (137): docker stop (SIGTERM, then SIGKILL after 10 s)"
     );
 }
 
@@ -574,6 +576,8 @@ fn the_recorded_wire_messages_read() {
         ),
         ("engine", include_str!("../../testdata/wire/engine.json")),
     ] {
+        // The app listens for every type berth sends.
+        assert!(berth_core::wire::SSE_EVENTS.contains(&event), "{event}");
         match parse_message(event, data, T0) {
             Ok(Some(_)) => {}
             other => panic!("recorded {event} message: {other:?}"),

@@ -212,6 +212,9 @@ impl Reader {
             to,
             at,
             cause,
+            exit_code: after
+                .or(before)
+                .and_then(|c| Transition::exit_code_of(to, c)),
         };
         match action {
             ContainerAction::Kill => {
@@ -359,6 +362,7 @@ impl Reader {
             to,
             at,
             cause: Cause::Unknown,
+            exit_code: Transition::exit_code_of(to, c),
         }]
     }
 
@@ -374,6 +378,7 @@ impl Reader {
                 to: Place::Removed,
                 at,
                 cause: Cause::Unknown,
+                exit_code: None,
             });
         }
         self.place = Some(Place::Removed);
@@ -413,6 +418,7 @@ impl Reader {
                 if outcome == Outcome::ForceRemove && !matches!(h.role, Role::Start | Role::Oom) {
                     // `docker rm -f` marks the container for removal before it kills it.
                     t.to = Place::State(StateKind::Removing);
+                    t.exit_code = None;
                 }
                 t
             })

@@ -15,7 +15,7 @@ use crate::components::badge::{HealthBadge, StateBadge};
 use crate::components::banners::{NoData, NoticeBanner, StaleBanner};
 use crate::components::diagram::Lifecycle;
 use crate::components::flags::Flags;
-use crate::narrate::{exit_meaning, move_text, wait_now, why};
+use crate::narrate::{exit_meaning, wait_now, why};
 use crate::route::{Link, Route};
 use crate::store::use_dash;
 use crate::time_text::{clock, time_cell};
@@ -139,6 +139,9 @@ pub fn container_page(p: &ContainerPageProps) -> Html {
                 <p class="status-line"><span id="detail-status">{ s.status_string(now) }</span></p>
                 <p class="muted small"><code>{ c.id.clone() }</code>{ " · " }{ c.config.image.clone() }{ " · " }<code>{ c.command_line() }</code></p>
                 <p class="why" id="why">{ why(c, now) }</p>
+                if let Some(t) = transitions.last().filter(|t| t.to == Place::State(s.kind())) {
+                    <p class="small" id="last-move">{ format!("How it got here ({}): {}", clock(t.at), t.describe()) }</p>
+                }
                 <ActionBar ids={ids} show_reasons=true />
             </section>
             <div class="detail-grid">
@@ -167,7 +170,7 @@ pub fn container_page(p: &ContainerPageProps) -> Html {
                             <li>
                                 <code class="muted">{ clock(t.at) }</code>
                                 if let Place::State(kind) = t.to { <StateBadge kind={kind} /> }
-                                <span class="move">{ move_text(t) }</span>
+                                <span class="move">{ t.describe() }</span>
                             </li>
                         }) }
                     </ol>
