@@ -285,9 +285,9 @@ pub enum By {
     Other,
 }
 
-/// Why a container moved.
+/// Why a container moved. Written as an object with its `kind` and the variant's fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(rename_all = "snake_case", tag = "kind", try_from = "CauseFields")]
 pub enum Cause {
     /// `docker create`.
     Create {
@@ -346,6 +346,66 @@ pub enum Cause {
     RemovalDone,
     /// The engine's events do not tell.
     Unknown,
+}
+
+/// A [`Cause`] as written, read into one flat struct and checked: serde's reader of an
+/// internally tagged enum buffers every field (19 KB of the dashboard's wasm); this costs little.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CauseFields {
+    kind: String,
+    action: Option<Action>,
+    by: Option<By>,
+    signal: Option<i64>,
+    kill_after_ms: Option<i64>,
+    code: Option<i64>,
+    attempt: Option<u64>,
+    backoff_ms: Option<i64>,
+    message: Option<String>,
+}
+
+impl TryFrom<CauseFields> for Cause {
+    type Error = String;
+
+    fn try_from(f: CauseFields) -> Result<Cause, String> {
+        let kind = f.kind;
+        let missing = |field: &str| format!("a cause of kind {kind:?} without {field}");
+        let by = || f.by.ok_or_else(|| missing("by"));
+        let action = || f.action.ok_or_else(|| missing("action"));
+        let signal = || f.signal.ok_or_else(|| missing("signal"));
+        Ok(match kind.as_str() {
+            "create" => Cause::Create { by: by()? },
+            "op" => Cause::Op {
+                action: action()?,
+                by: by()?,
+            },
+            "stop" => Cause::Stop {
+                action: action()?,
+                signal: signal()?,
+                kill_after_ms: f.kill_after_ms,
+                by: by()?,
+            },
+            "signal" => Cause::Signal {
+                signal: signal()?,
+                by: by()?,
+            },
+            "exit" => Cause::Exit {
+                code: f.code.ok_or_else(|| missing("code"))?,
+            },
+            "oom" => Cause::Oom,
+            "policy" => Cause::Policy {
+                attempt: f.attempt.ok_or_else(|| missing("attempt"))?,
+                backoff_ms: f.backoff_ms.ok_or_else(|| missing("backoff_ms"))?,
+            },
+            "auto_remove" => Cause::AutoRemove,
+            "removal_failed" => Cause::RemovalFailed {
+                message: f.message.ok_or_else(|| missing("message"))?,
+            },
+            "removal_done" => Cause::RemovalDone,
+            "unknown" => Cause::Unknown,
+            other => return Err(format!("unknown kind of cause {other:?}")),
+        })
+    }
 }
 
 impl Cause {

@@ -744,3 +744,58 @@ fn observable(step: Step) -> Step {
 fn observable_step() -> impl Strategy<Value = Step> {
     step_strategy().prop_map(observable)
 }
+
+/// Every cause reads back as it was written, as `{"kind": …, fields}`; a damaged one is refused
+/// with what is wrong.
+#[test]
+fn causes_round_trip_through_json() {
+    let by = By::Other;
+    let causes = [
+        Cause::Create { by },
+        Cause::Op {
+            action: Action::ForceRemove,
+            by: By::Berth,
+        },
+        Cause::Stop {
+            action: Action::Restart,
+            signal: 15,
+            kill_after_ms: Some(10_000),
+            by,
+        },
+        Cause::Stop {
+            action: Action::Stop,
+            signal: 10,
+            kill_after_ms: None,
+            by,
+        },
+        Cause::Signal { signal: 9, by },
+        Cause::Exit { code: 3 },
+        Cause::Oom,
+        Cause::Policy {
+            attempt: 2,
+            backoff_ms: 200,
+        },
+        Cause::AutoRemove,
+        Cause::RemovalFailed {
+            message: "device or resource busy".to_owned(),
+        },
+        Cause::RemovalDone,
+        Cause::Unknown,
+    ];
+    for cause in causes {
+        let json = serde_json::to_value(&cause).unwrap_or_else(|e| panic!("{e}"));
+        assert!(json["kind"].is_string(), "{json}");
+        let back: Cause = serde_json::from_value(json.clone()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, cause, "{json}");
+    }
+    let stop = serde_json::json!({"kind": "stop", "action": "stop", "by": "other"});
+    let err = serde_json::from_value::<Cause>(stop)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("without signal"), "{err}");
+    let odd = serde_json::json!({"kind": "gremlins"});
+    let err = serde_json::from_value::<Cause>(odd)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown kind of cause"), "{err}");
+}

@@ -19,8 +19,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::rt::TokioExecutor;
 
-/// The dashboard's first load may be at most this many bytes, wasm + JS with `gzip -9`.
-const DASHBOARD_AIM: usize = 350_000;
+/// The dashboard's first load may be at most this many bytes, wasm + JS with `gzip -9`. Raised
+/// from 350,000 by issue 25 (the transitions with their causes: 10.3 KB), on purpose and with
+/// its account in docs/BENCHMARKS.md.
+const DASHBOARD_AIM: usize = 362_000;
 
 /// The files a page's HTML loads before it runs: the module it preloads (the wasm-bindgen
 /// JS) and the wasm it preloads, as paths of the site (`/lab/berth-lab-….js`).
