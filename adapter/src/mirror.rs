@@ -555,6 +555,15 @@ impl Mirror {
         self.publish(&inner);
     }
 
+    /// The engine's events stopped (the connection broke): the transitions held for events
+    /// still to come are recorded with unknown causes.
+    fn lost(&self) {
+        let mut inner = self.write();
+        inner.model.lost();
+        self.record_transitions(&mut inner);
+        self.publish(&inner);
+    }
+
     /// Whether the model holds transitions for events still to come.
     fn holds_transitions(&self) -> bool {
         self.read().model.holds_transitions()
@@ -721,6 +730,7 @@ impl Follower {
                 lost_at = Some(tokio::time::Instant::now());
             }
             tracing::warn!(%error, "lost the engine");
+            self.mirror.lost();
             let engine_now = self.mirror.engine().now();
             self.mirror.set_status(|s| {
                 if s.connected || s.since.is_none() {

@@ -212,7 +212,7 @@ impl Model {
                     h.monitor_open = running;
                 }
                 let entry = Entry {
-                    reader: causes::Reader::at(causes::place_of(&incoming)),
+                    reader: causes::Reader::at(&incoming),
                     ..Entry::default()
                 };
                 self.store.add(&id, incoming);
@@ -503,6 +503,20 @@ impl Model {
     pub fn touch(&mut self) -> u64 {
         self.revision += 1;
         self.revision
+    }
+
+    /// berth stopped reading the engine's events (the connection broke): the transitions held
+    /// for events still to come take an unknown cause (what berth missed may have decided
+    /// them).
+    pub fn lost(&mut self) {
+        self.holding.clear();
+        let ids: Vec<String> = self.entries.keys().cloned().collect();
+        for id in ids {
+            if let Some(entry) = self.entries.get_mut(&id) {
+                let released = entry.reader.lost();
+                self.note(&id, released);
+            }
+        }
     }
 
     /// Whether some transitions wait for [`Model::settle`].

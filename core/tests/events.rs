@@ -1250,3 +1250,44 @@ fn assert_table(got: &[String], table: &str) {
     }
     assert_eq!(got.len(), want.len(), "{got:#?}");
 }
+
+/// What the events cannot tell is unknown: a run that no `start` began (the daemon restarted
+/// and restored the container while berth was away), and a stop whose events the broken
+/// connection cut short.
+#[test]
+fn what_the_events_do_not_show_is_unknown() {
+    let mut m = model_with(C, "web", RestartPolicy::always());
+    m.apply(&ev("start", C, 1));
+    let mut record = m.container(C).unwrap().clone();
+    m.upsert(record.clone(), t(1));
+    m.settle(t(10));
+    let seen = |m: &mut Model| -> Vec<String> {
+        m.drain_transitions().iter().map(|t| t.describe()).collect()
+    };
+    assert_eq!(
+        seen(&mut m),
+        [
+            "new → created: docker create, by another client",
+            "created → running: docker start, by another client"
+        ]
+    );
+    // The same record again, and one of a new run: only the second is a move.
+    m.upsert(record.clone(), t(20));
+    assert!(seen(&mut m).is_empty());
+    record.state.started_at = t(30);
+    m.upsert(record, t(31));
+    let unknown = "unknown: seen only in the engine's record, not in its events";
+    assert_eq!(
+        seen(&mut m),
+        [
+            format!("running → exited: {unknown}"),
+            format!("exited → running: {unknown}"),
+        ]
+    );
+    // A die after a kill, then the connection breaks before `stop` could come.
+    m.apply(&ev("kill", C, 40).with_attribute("signal", "15"));
+    m.apply(&ev("die", C, 40).with_attribute("exitCode", "143"));
+    assert!(seen(&mut m).is_empty(), "held for what follows");
+    m.lost();
+    assert_eq!(seen(&mut m), [format!("running → exited (143): {unknown}")]);
+}

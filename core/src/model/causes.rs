@@ -39,6 +39,10 @@ pub(super) struct Reader {
     fresh: bool,
     /// The time of its last event read.
     pub(super) last: Time,
+    /// The StartedAt of the engine's last record of it: which run that record showed.
+    run: Option<Time>,
+    /// A `start` event came since that record.
+    started: bool,
     /// The kernel killed it for memory since its process last started.
     oom: bool,
     /// Transitions whose cause the next events decide, oldest first.
@@ -89,10 +93,11 @@ enum Outcome {
 }
 
 impl Reader {
-    /// A reader for a container the model learned of from a record, at `place`.
-    pub(super) fn at(place: Place) -> Reader {
+    /// A reader for a container the model learned of from its record, `c`.
+    pub(super) fn at(c: &Container) -> Reader {
         Reader {
-            place: Some(place),
+            place: Some(place_of(c)),
+            run: Some(c.state.started_at),
             ..Reader::default()
         }
     }
@@ -233,6 +238,7 @@ impl Reader {
                 self.oom = true;
                 return out;
             }
+            ContainerAction::Start => self.started = true,
             ContainerAction::Stop => self.stopped = true,
             _ => {}
         }
@@ -344,18 +350,19 @@ impl Reader {
             .is_some_and(|(s, _)| *s == SIGKILL)
     }
 
-    /// The container moved while berth was not reading its events (a record shows it at
-    /// `to`): a transition of unknown cause.
+    /// The engine's record of the container, `c`, shows it at `to`. A move the events did not
+    /// show (berth was not reading them, or the engine sends none) is a transition of unknown
+    /// cause; so is a run no `start` event began (the record's StartedAt is new): the process
+    /// ended and another started unseen, as when the daemon restarts and restores a container.
     pub(super) fn seen(&mut self, c: &Container, to: Place, at: Time) -> Vec<Transition> {
+        let run = c.state.started_at;
+        let last_run = self.run.replace(run);
+        let started_by_event = std::mem::take(&mut self.started);
         let Some(from) = self.place else {
             self.place = Some(to);
             return Vec::new();
         };
-        if from == to {
-            return Vec::new();
-        }
-        self.place = Some(to);
-        vec![Transition {
+        let transition = |from: Place, to: Place| Transition {
             id: c.id.clone(),
             name: c.name.clone(),
             from,
@@ -363,7 +370,40 @@ impl Reader {
             at,
             cause: Cause::Unknown,
             exit_code: Transition::exit_code_of(to, c),
-        }]
+        };
+        let running = Place::State(StateKind::Running);
+        let unseen_run = last_run.is_some_and(|last| !last.is_zero() && last != run)
+            && !started_by_event
+            && !run.is_zero();
+        if from == to {
+            if !(unseen_run && to == running) {
+                return Vec::new();
+            }
+            let exited = Place::State(StateKind::Exited);
+            let mut stopped = transition(from, exited);
+            stopped.exit_code = None;
+            return vec![stopped, transition(exited, to)];
+        }
+        self.place = Some(to);
+        vec![transition(from, to)]
+    }
+
+    /// berth stopped reading the engine's events (the connection broke): nothing it reads
+    /// later can decide the held transitions, and what it missed may have: their causes are
+    /// unknown.
+    pub(super) fn lost(&mut self) -> Vec<Transition> {
+        self.fresh = false;
+        self.stopped = false;
+        std::mem::take(&mut self.held)
+            .into_iter()
+            .map(|h| Transition {
+                cause: match h.role {
+                    Role::Oom => Cause::Oom,
+                    _ => Cause::Unknown,
+                },
+                ..h.transition
+            })
+            .collect()
     }
 
     /// The container is gone without a `destroy` berth read: what is held is released and it
