@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actions::{check, Action};
 use crate::container::Container;
+use crate::health::HealthStatus;
 use crate::state::StateKind;
 use crate::time::Time;
 
@@ -344,6 +345,14 @@ pub enum Cause {
     },
     /// A removal in progress completed.
     RemovalDone,
+    /// The health check's status changed (a `health_status` event); the container stays where
+    /// it is.
+    Health {
+        /// The status before.
+        was: HealthStatus,
+        /// The status now.
+        status: HealthStatus,
+    },
     /// The engine's events do not tell.
     Unknown,
 }
@@ -362,6 +371,8 @@ struct CauseFields {
     attempt: Option<u64>,
     backoff_ms: Option<i64>,
     message: Option<String>,
+    was: Option<HealthStatus>,
+    status: Option<HealthStatus>,
 }
 
 impl TryFrom<CauseFields> for Cause {
@@ -402,6 +413,10 @@ impl TryFrom<CauseFields> for Cause {
                 message: f.message.ok_or_else(|| missing("message"))?,
             },
             "removal_done" => Cause::RemovalDone,
+            "health" => Cause::Health {
+                was: f.was.ok_or_else(|| missing("was"))?,
+                status: f.status.ok_or_else(|| missing("status"))?,
+            },
             "unknown" => Cause::Unknown,
             other => return Err(format!("unknown kind of cause {other:?}")),
         })
@@ -409,7 +424,8 @@ impl TryFrom<CauseFields> for Cause {
 }
 
 impl Cause {
-    /// The trigger of the table it stands for; `None` for [`Cause::Unknown`].
+    /// The trigger of the table it stands for; `None` for [`Cause::Unknown`] and for
+    /// [`Cause::Health`], which is no move.
     pub fn trigger(&self) -> Option<Trigger> {
         Some(match self {
             Cause::Create { .. } => Trigger::Create,
@@ -421,7 +437,7 @@ impl Cause {
             Cause::AutoRemove => Trigger::AutoRemove,
             Cause::RemovalFailed { .. } => Trigger::RemovalFails,
             Cause::RemovalDone => Trigger::RemovalDone,
-            Cause::Unknown => return None,
+            Cause::Health { .. } | Cause::Unknown => return None,
         })
     }
 
@@ -497,6 +513,9 @@ impl Cause {
             Cause::AutoRemove => "--rm: removed once it stopped".to_owned(),
             Cause::RemovalFailed { message } => format!("the removal failed: {message}"),
             Cause::RemovalDone => "the removal completed".to_owned(),
+            Cause::Health { was, status } => {
+                format!("health check {} → {}", was.as_str(), status.as_str())
+            }
             Cause::Unknown => {
                 "unknown: seen only in the engine's record, not in its events".to_owned()
             }
@@ -522,7 +541,8 @@ fn signal_text(signal: i64) -> String {
     crate::events::signal_name(signal).unwrap_or_else(|| format!("signal {signal}"))
 }
 
-/// A container moved from one place to another.
+/// A container moved from one place to another, or (`from` = `to`, [`Cause::Health`]) its health
+/// check's status changed where it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transition {
     /// The container's ID.
@@ -545,6 +565,10 @@ impl Transition {
     /// One line for a reader, without the container's name: `running → exited (137): docker
     /// stop (SIGTERM, then SIGKILL after 10 s), by another client`.
     pub fn describe(&self) -> String {
+        if self.from == self.to {
+            // Not a move: a change where it is (the health check's).
+            return format!("{}: {}", self.to.as_str(), self.cause.describe());
+        }
         let code = self
             .exit_code
             .map(|c| format!(" ({c})"))

@@ -9,8 +9,8 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use std::collections::{BTreeMap, BTreeSet};
 
 use berth_core::actions::Action;
-use berth_core::container::Container;
-use berth_core::container::HealthConfig;
+use berth_core::container::{Container, HealthConfig};
+use berth_core::health::HealthStatus;
 use berth_core::lifecycle::{find, possible, By, Cause, Place, Transition, Trigger, MOVES};
 use berth_core::model::{ChangeKind, Model, QUIET};
 use berth_core::restart::RestartPolicy;
@@ -637,7 +637,11 @@ impl Mirrored {
         }
         self.model.settle(now.add(QUIET));
         for t in self.model.drain_transitions() {
-            self.by_model.entry(t.id.clone()).or_default().push(t);
+            // The simulation's transitions are its moves; the health check's changes are the
+            // model's too (the simulation says them in events).
+            if !matches!(t.cause, Cause::Health { .. }) {
+                self.by_model.entry(t.id.clone()).or_default().push(t);
+            }
         }
         Ok(())
     }
@@ -780,6 +784,10 @@ fn causes_round_trip_through_json() {
             message: "device or resource busy".to_owned(),
         },
         Cause::RemovalDone,
+        Cause::Health {
+            was: HealthStatus::Starting,
+            status: HealthStatus::Unhealthy,
+        },
         Cause::Unknown,
     ];
     for cause in causes {

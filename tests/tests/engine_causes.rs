@@ -50,7 +50,18 @@ async fn create(
     cmd: &[&str],
     host_config: serde_json::Value,
 ) {
-    let id = engine.create(name, cmd, json!({}), host_config).await;
+    create_with(engine, names, name, cmd, json!({}), host_config).await;
+}
+
+async fn create_with(
+    engine: &EngineApi,
+    names: &mut BTreeMap<String, String>,
+    name: &str,
+    cmd: &[&str],
+    config: serde_json::Value,
+    host_config: serde_json::Value,
+) {
+    let id = engine.create(name, cmd, config, host_config).await;
     names.insert(id, name.to_owned());
 }
 
@@ -138,6 +149,29 @@ async fn berth_says_why_each_container_moved() {
     assert_eq!(doc["LastTransition"]["cause"]["kind"], "op", "{doc}");
     assert_eq!(doc["LastTransition"]["cause"]["action"], "restart");
     assert_eq!(doc["LastTransition"]["cause"]["by"], "berth");
+
+    // A health check that fails: the status changes where the container is.
+    create_with(
+        &engine,
+        &mut names,
+        "sick",
+        &STUBBORN,
+        json!({"Healthcheck": {"Test": ["CMD", "false"], "Interval": 1_000_000_000_i64, "Retries": 1}}),
+        json!({}),
+    )
+    .await;
+    engine.op("sick", "start").await;
+    expect(
+        &client,
+        &names,
+        "sick",
+        &[
+            &format!("new → created: docker create{other}"),
+            &format!("created → running: docker start{other}"),
+            "running: health check starting → unhealthy",
+        ],
+    )
+    .await;
 
     // An on-failure:2 crash loop until the policy gives up.
     create(

@@ -21,6 +21,7 @@
 use crate::actions::Action;
 use crate::container::Container;
 use crate::events::{ContainerAction, SIGKILL};
+use crate::health::HealthStatus;
 use crate::lifecycle::{By, Cause, Place, Transition};
 use crate::state::StateKind;
 use crate::time::Time;
@@ -43,6 +44,8 @@ pub(super) struct Reader {
     run: Option<Time>,
     /// A `start` event came since that record.
     started: bool,
+    /// The health check's status as the events last said it (its first record's before any).
+    health: Option<HealthStatus>,
     /// The kernel killed it for memory since its process last started.
     oom: bool,
     /// Transitions whose cause the next events decide, oldest first.
@@ -77,6 +80,9 @@ enum Role {
     Start,
     /// A restarting container stopped (`stop` with no process).
     Unwound,
+    /// A change whose cause is known already (the health check's), held only to keep its
+    /// place after the transitions held before it.
+    Known,
 }
 
 /// How the held transitions turned out.
@@ -98,6 +104,7 @@ impl Reader {
         Reader {
             place: Some(place_of(c)),
             run: Some(c.state.started_at),
+            health: health_of(Some(c)),
             ..Reader::default()
         }
     }
@@ -238,8 +245,34 @@ impl Reader {
                 self.oom = true;
                 return out;
             }
-            ContainerAction::Start => self.started = true,
+            ContainerAction::Start => {
+                self.started = true;
+                // A start begins the health check again at `starting` (no event says so).
+                self.health = health_of(after);
+            }
             ContainerAction::Stop => self.stopped = true,
+            ContainerAction::HealthStatus => {
+                if let (Some(place), Some(status)) = (self.place, health_of(after)) {
+                    if self.health != Some(status) {
+                        let was = self
+                            .health
+                            .replace(status)
+                            .unwrap_or(HealthStatus::Starting);
+                        let change = transition(place, place, Cause::Health { was, status });
+                        if self.holds() {
+                            self.held.push(Held {
+                                transition: change,
+                                role: Role::Known,
+                                signals: Vec::new(),
+                                fresh: false,
+                            });
+                        } else {
+                            out.push(change);
+                        }
+                    }
+                }
+                return out;
+            }
             _ => {}
         }
         let from = match from {
@@ -399,6 +432,7 @@ impl Reader {
             .map(|h| Transition {
                 cause: match h.role {
                     Role::Oom => Cause::Oom,
+                    Role::Known => h.transition.cause.clone(),
                     _ => Cause::Unknown,
                 },
                 ..h.transition
@@ -442,6 +476,9 @@ impl Reader {
         let mut asked: Vec<(Action, By)> = Vec::new();
         held.into_iter()
             .map(|h| {
+                if h.role == Role::Known {
+                    return h.transition;
+                }
                 let (action, cause) = cause_of(&h, outcome);
                 let by = match asked.iter().find(|(a, _)| *a == action) {
                     Some((_, by)) => *by,
@@ -491,6 +528,11 @@ impl Reader {
     }
 }
 
+/// The status of `c`'s health check, if it has one.
+fn health_of(c: Option<&Container>) -> Option<HealthStatus> {
+    c.and_then(|c| c.state.health.as_ref()).map(|h| h.status())
+}
+
 /// Where `c` is in the lifecycle.
 pub(super) fn place_of(c: &Container) -> Place {
     Place::State(c.state.kind())
@@ -525,6 +567,7 @@ fn cause_of(h: &Held, outcome: Outcome) -> (Action, Cause) {
         (Role::Start | Role::Unwound, Outcome::Restart) => op(Action::Restart),
         (Role::Start, _) => op(Action::Start),
         (Role::Oom, _) => (Action::Kill, Cause::Oom),
+        (Role::Known, _) => (Action::Kill, h.transition.cause.clone()),
         (Role::Unwound, _) => op(Action::Stop),
         (_, Outcome::Stop) => stop(Action::Stop),
         (_, Outcome::Restart) => stop(Action::Restart),

@@ -139,7 +139,7 @@ pub fn container_page(p: &ContainerPageProps) -> Html {
                 <p class="status-line"><span id="detail-status">{ s.status_string(now) }</span></p>
                 <p class="muted small"><code>{ c.id.clone() }</code>{ " · " }{ c.config.image.clone() }{ " · " }<code>{ c.command_line() }</code></p>
                 <p class="why" id="why">{ why(c, now) }</p>
-                if let Some(t) = transitions.last().filter(|t| t.to == Place::State(s.kind())) {
+                if let Some(t) = transitions.iter().rev().find(|t| t.from != t.to).filter(|t| t.to == Place::State(s.kind())) {
                     <p class="small" id="last-move">{ format!("How it got here ({}): {}", clock(t.at), t.describe()) }</p>
                 }
                 <ActionBar ids={ids} show_reasons=true />
