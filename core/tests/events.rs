@@ -1291,3 +1291,35 @@ fn what_the_events_do_not_show_is_unknown() {
     m.lost();
     assert_eq!(seen(&mut m), [format!("running → exited (143): {unknown}")]);
 }
+
+/// `docker rm -f` reads as such even when a health change is held behind the kill.
+#[test]
+fn a_forced_removal_keeps_its_cause_past_a_health_change() {
+    let mut m = model_with(C, "web", RestartPolicy::no());
+    let mut record = m.container(C).unwrap().clone();
+    record.config.healthcheck = Some(HealthConfig {
+        test: vec!["CMD".to_owned(), "true".to_owned()],
+        interval: 1_000_000_000,
+        timeout: 1_000_000_000,
+        start_period: 0,
+        retries: 1,
+    });
+    m.upsert(record, t(0));
+    m.apply(&ev("start", C, 1));
+    m.apply(&ev("health_status: healthy", C, 2));
+    m.settle(t(10));
+    m.drain_transitions();
+    m.apply(&ev("kill", C, 20).with_attribute("signal", "9"));
+    m.apply(&ev("die", C, 20).with_attribute("exitCode", "137"));
+    m.apply(&ev("health_status: unhealthy", C, 20));
+    m.apply(&ev("destroy", C, 20));
+    let said: Vec<String> = m.drain_transitions().iter().map(|t| t.describe()).collect();
+    assert_eq!(
+        said,
+        [
+            "running → removing: docker rm -f, by another client",
+            "removing: health check healthy → unhealthy",
+            "removing → removed: docker rm -f, by another client",
+        ]
+    );
+}

@@ -194,7 +194,13 @@ impl Reader {
                     && self.signals_of_held_die_end_with_kill();
                 if force {
                     let released = self.release(Outcome::ForceRemove);
-                    forced = released.last().map(|t| t.cause.clone());
+                    // The removal's cause is the kill's (a health change may be held too).
+                    forced = released
+                        .iter()
+                        .rev()
+                        .map(|t| &t.cause)
+                        .find(|c| matches!(c, Cause::Op { .. }))
+                        .cloned();
                     self.place = Some(Place::State(StateKind::Removing));
                     out.extend(released);
                 } else {
@@ -477,7 +483,13 @@ impl Reader {
         held.into_iter()
             .map(|h| {
                 if h.role == Role::Known {
-                    return h.transition;
+                    let mut t = h.transition;
+                    if outcome == Outcome::ForceRemove {
+                        // Where it was then: marked for removal before the kill.
+                        t.from = Place::State(StateKind::Removing);
+                        t.to = t.from;
+                    }
+                    return t;
                 }
                 let (action, cause) = cause_of(&h, outcome);
                 let by = match asked.iter().find(|(a, _)| *a == action) {
