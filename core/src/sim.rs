@@ -1265,8 +1265,14 @@ impl Sim {
         }
         self.emit(id, "kill", &[("signal", sig.to_string())]);
         // SIGKILL takes a frozen process down as it is; other signals need it thawed first.
+        let pid = self.containers.get(id).map(|c| c.state.pid);
         if unpause && sig != SIGKILL {
             self.resume(id);
+        }
+        if self.containers.get(id).map(|c| c.state.pid) != pid {
+            // A signal queued while it was frozen ended this process on thawing (and a
+            // restart may have begun another): this signal was for the one that is gone.
+            return;
         }
         let paused = self.containers.get(id).is_some_and(|c| c.state.paused);
         if paused && sig != SIGKILL {

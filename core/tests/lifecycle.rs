@@ -807,3 +807,30 @@ fn causes_round_trip_through_json() {
         .to_string();
     assert!(err.contains("unknown kind of cause"), "{err}");
 }
+
+/// A signal sent to a paused process waits for the thaw. When `docker restart` thaws it with
+/// its stop signal and the waiting SIGTERM ends it, the restart starts a new process: the stop
+/// signal was for the old one and must not end the new one (the property test found this).
+#[test]
+fn a_signal_is_for_the_process_it_was_sent_to() {
+    let mut walk = Walk::new(0);
+    let mut moves = Vec::new();
+    for step in [
+        Step::Create(4),
+        Step::Start(4),
+        Step::Pause(4),
+        Step::Kill(4, Some("TERM")),
+        Step::Restart(4, None),
+    ] {
+        walk.step(&step).unwrap_or_else(|e| panic!("{e}"));
+        moves.extend(walk.last.iter().map(Transition::describe));
+    }
+    assert_eq!(
+        moves[moves.len() - 3..],
+        [
+            "paused → running: docker restart (SIGUSR1)",
+            "running → exited (143): docker restart (SIGUSR1)",
+            "exited → running: docker restart",
+        ]
+    );
+}
